@@ -1,0 +1,160 @@
+"""Writes to masters and orders. Masters are company-wide: managers and administrators edit them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kizuna.commerce.models import MasterModel, Order, OrderKind, OrderLine, Product
+from kizuna.core.ledger import diff, field_values, record_change
+from kizuna.core.models import LedgerAction, Role, User
+from kizuna.core.services import create_record, delete_record, update_record
+from kizuna.customers.models import Account, Customer, Department
+
+MasterT = TypeVar("MasterT", bound=MasterModel)
+
+
+def _require_master_editor(actor: User) -> None:
+    if not (actor.is_administrator or (actor.can_write and actor.role == Role.MANAGER)):
+        raise PermissionDenied(_("Only managers and administrators can change master data."))
+
+
+@transaction.atomic
+def create_master(*, actor: User, model: type[MasterT], **fields: Any) -> MasterT:
+    _require_master_editor(actor)
+    return create_record(actor, model, **fields)
+
+
+@transaction.atomic
+def update_master(*, actor: User, instance: MasterT, expected_version: int | None,
+                  **fields: Any) -> MasterT:
+    _require_master_editor(actor)
+    return update_record(actor, instance, expected_version=expected_version, **fields)
+
+
+@transaction.atomic
+def delete_master(*, actor: User, instance: MasterModel, expected_version: int | None) -> None:
+    _require_master_editor(actor)
+    delete_record(actor, instance, expected_version=expected_version)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    product: Product
+    quantity: int
+    unit_price: int | None = None  # defaults to the product's list price
+    discount: int = 0
+    cost_of_goods: int | None = None  # defaults to quantity × the product's unit cost
+
+
+def _buyer_check(actor: User, customer: Customer | None, account: Account | None,
+                 department: Department | None) -> None:
+    from kizuna.core.access import can_edit
+
+    if (customer is None) == (account is None):
+        raise ValidationError(_("An order is placed by either a customer or an account."))
+    buyer = customer or account
+    if not can_edit(actor, buyer):
+        raise PermissionDenied
+    if department is not None and department.account_id != getattr(account, "pk", None):
+        raise ValidationError({"department": _("The department belongs to another account.")})
+
+
+def _build_lines(order: Order, lines: list[LineInput], sign: int) -> list[OrderLine]:
+    built = []
+    for line in lines:
+        if line.quantity <= 0:
+            raise ValidationError({"quantity": _("Quantities are positive; a return is its "
+                                                 "own order.")})
+        quantity = sign * line.quantity
+        unit_price = line.product.list_price if line.unit_price is None else line.unit_price
+        cost = (line.product.unit_cost * quantity if line.cost_of_goods is None
+                else sign * line.cost_of_goods)
+        built.append(OrderLine(order=order, product=line.product, quantity=quantity,
+                               unit_price=unit_price, discount=sign * line.discount,
+                               cost_of_goods=cost,
+                               amount=quantity * unit_price - sign * line.discount))
+    return built
+
+
+@transaction.atomic
+def place_order(*, actor: User, lines: list[LineInput], ordered_at: dt.datetime,
+                customer: Customer | None = None, account: Account | None = None,
+                department: Department | None = None, **fields: Any) -> Order:
+    """Record an order with its lines; the total is computed, never typed."""
+    _buyer_check(actor, customer, account, department)
+    if not lines:
+        raise ValidationError(_("An order needs at least one line."))
+    order = Order(customer=customer, account=account, department=department,
+                  ordered_at=ordered_at, **fields)
+    order.full_clean(exclude=["total"])
+    order.save(force_insert=True)
+    built = OrderLine.objects.bulk_create(_build_lines(order, lines, +1))
+    order.total = sum(line.amount for line in built) - order.discount + order.shipping_fee
+    order.save(update_fields=["total"])
+    _record_order(actor, order, built)
+    _note_first_purchase(customer, ordered_at)
+    return order
+
+
+@transaction.atomic
+def record_return(*, actor: User, original: Order, lines: list[LineInput],
+                  returned_at: dt.datetime, refund_shipping: bool = False) -> Order:
+    """A return is a new order of kind ``return`` with negative quantities; the original stays."""
+    _buyer_check(actor, original.customer, original.account, original.department)
+    sold: dict[int, OrderLine] = {}
+    left: dict[int, int] = {}
+    for line in original.lines.all():
+        sold.setdefault(line.product_id, line)
+        left[line.product_id] = left.get(line.product_id, 0) + line.quantity
+    for previous in OrderLine.objects.filter(order__original=original):
+        left[previous.product_id] = left.get(previous.product_id, 0) + previous.quantity
+    priced = []
+    for line in lines:
+        left[line.product.pk] = left.get(line.product.pk, 0) - line.quantity
+        if left[line.product.pk] < 0:
+            raise ValidationError(_("More “%(product)s” returned than were sold.")
+                                  % {"product": line.product})
+        paid = sold[line.product.pk]
+        # Refund what was paid, not today's list price: the sale's unit price and its share of
+        # the line discount (rounded down, in whole yen).
+        priced.append(LineInput(
+            line.product, line.quantity,
+            unit_price=paid.unit_price if line.unit_price is None else line.unit_price,
+            discount=(paid.discount * line.quantity // paid.quantity if not line.discount
+                      else line.discount),
+            cost_of_goods=(paid.cost_of_goods * line.quantity // paid.quantity
+                           if line.cost_of_goods is None else line.cost_of_goods),
+        ))
+    order = Order.objects.create(
+        kind=OrderKind.RETURN, original=original, customer=original.customer,
+        account=original.account, department=original.department, channel=original.channel,
+        campaign=original.campaign, ordered_at=returned_at,
+        shipping_fee=-original.shipping_fee if refund_shipping else 0,
+    )
+    built = OrderLine.objects.bulk_create(_build_lines(order, priced, -1))
+    order.total = sum(line.amount for line in built) + order.shipping_fee
+    order.save(update_fields=["total"])
+    _record_order(actor, order, built)
+    return order
+
+
+def _record_order(actor: User, order: Order, lines: list[OrderLine]) -> None:
+    after = field_values(order)
+    after["lines"] = [[line.product_id, line.quantity, line.unit_price, line.discount]
+                      for line in lines]
+    record_change(actor, LedgerAction.CREATE, order, diff({}, after))
+
+
+def _note_first_purchase(customer: Customer | None, ordered_at: dt.datetime) -> None:
+    """Keep Customer.first_purchase_date true without a separate edit (bookkeeping)."""
+    if customer is None:
+        return
+    day = ordered_at.date()
+    if customer.first_purchase_date is None or day < customer.first_purchase_date:
+        Customer.objects.filter(pk=customer.pk).update(first_purchase_date=day)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kizuna.core.models import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The main navigation; later apps add their entry here."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        {"label": _("Home"), "url": reverse("core:home"), "key": "home"},
+        {"label": _("Accounts"), "url": reverse("customers:account_list"), "key": "accounts"},
+        {"label": _("Contacts"), "url": reverse("customers:contact_list"), "key": "contacts"},
+        {"label": _("Customers"), "url": reverse("customers:customer_list"), "key": "customers"},
+        {"label": _("Orders"), "url": reverse("commerce:order_list"), "key": "orders"},
+        {"label": _("Activities"), "url": reverse("pipeline:activity_list"),
+         "key": "activities"},
+        {"label": _("Jobs"), "url": reverse("core:job_list"), "key": "jobs"},
+    ]
+    if user.is_administrator or user.role == Role.MANAGER:
+        # Masters are maintained by managers and administrators (commerce.services).
+        items.append({"label": _("Products"), "url": reverse("commerce:product_list"),
+                      "key": "products"})
+    if user.is_administrator:
+        items.append({"label": _("Audit ledger"), "url": reverse("core:ledger"), "key": "ledger"})
+    return {"nav_items": items}

@@ -1,0 +1,28 @@
+"""Customer-data pages: accounts (/accounts/), contacts (/contacts/), customers (/customers/).
+
+Mounted at the site root so that the three lists share the ``customers:`` namespace.
+"""
+
+from django.urls import path
+
+from kizuna.customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("accounts/", views.account_list, name="account_list"),
+    path("accounts/export.csv", views.account_export, name="account_export"),
+    path("accounts/new/", views.account_create, name="account_create"),
+    path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),
+    path("accounts/<int:pk>/delete/", views.account_delete, name="account_delete"),
+    path("postal-code/", views.postal_lookup, name="postal_lookup"),
+    path("contacts/", views.contact_list, name="contact_list"),
+    path("contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("customers/", views.customer_list, name="customer_list"),
+    path("customers/new/", views.customer_create, name="customer_create"),
+    path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
+]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from kizuna.pipeline import views
+
+app_name = "pipeline"
+
+urlpatterns = [
+    path("activities/", views.activity_list, name="activity_list"),
+    path("activities/new/", views.activity_create, name="activity_create"),
+    path("activities/<int:pk>/edit/", views.activity_edit, name="activity_edit"),
+]
