@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import jaconv
 from hypothesis import strategies as st
 
 from kizuna.japanese.tables import HYPHENS, LONG_VOWEL_MARKS, VARIANT_KANJI
+from kizuna.japanese.values import ValueParseError
+
+T = TypeVar("T")
 
 # Modern kana readings: every character here exists in full-width katakana and in half-width.
 HIRAGANA_READING_CHARS = (
@@ -62,3 +67,32 @@ JAPANESE_SOUP = (
 
 japanese_text = st.text(alphabet=JAPANESE_SOUP, max_size=30)
 any_text = st.text(max_size=40) | japanese_text
+
+
+# --- cell values (dates, numbers, names, email) ----------------------------------------------
+
+# What spreadsheet cells with dates, amounts and names are made of, to throw at the parsers.
+CELL_SOUP = (
+    "0123456789０１２３４５６７８９"
+    "/-.:,+ T年月日元時分秒()（）月火水木金土曜"
+    "明治大正昭和平成令和MTSHRmtshr㍾㍽㍼㍻㋿"
+    "¥￥\\円JPY$€万千百十億兆▲△%％Ee税込約〜"
+    "@＠.。aA_+gmail.comdocomo"
+    "山田太郎佐々木髙橋様ヤマダﾀﾛｳやまだー \u3000"
+)
+cell_text = st.text(alphabet=CELL_SOUP, max_size=24)
+parser_input = any_text | cell_text
+
+
+def full_width(s: str) -> str:
+    """ASCII digits and punctuation as an IME in full-width mode types them."""
+    return to_full_width_ascii(s)
+
+
+def outcome(function: Callable[..., T], *args: Any, **kwargs: Any
+            ) -> tuple[T | None, ValueParseError | None]:
+    """(value, None) or (None, the ValueParseError): any other exception propagates."""
+    try:
+        return function(*args, **kwargs), None
+    except ValueParseError as error:
+        return None, error

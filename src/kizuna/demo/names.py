@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from kizuna.japanese.name_tables import FAMILY_NAMES as SHARED_FAMILY_NAMES
+
 
 class Name(NamedTuple):
     kanji: str
@@ -17,167 +19,12 @@ class Name(NamedTuple):
     weight: float
 
 
-def _ranked(text: str) -> tuple[Name, ...]:
-    """'佐藤 サトウ' lines in frequency order -> Names with a Zipf-like weight by rank."""
-    rows = [line.split() for line in text.strip().splitlines()]
-    return tuple(Name(k, r, 1000.0 / (rank + 8) ** 0.9) for rank, (k, r) in enumerate(rows))
-
-
-# Family names (姓), most common first (roughly the national ranking).
-_COMMON_FAMILY = _ranked("""
-佐藤 サトウ
-鈴木 スズキ
-高橋 タカハシ
-田中 タナカ
-伊藤 イトウ
-渡辺 ワタナベ
-山本 ヤマモト
-中村 ナカムラ
-小林 コバヤシ
-加藤 カトウ
-吉田 ヨシダ
-山田 ヤマダ
-佐々木 ササキ
-山口 ヤマグチ
-松本 マツモト
-井上 イノウエ
-木村 キムラ
-林 ハヤシ
-斎藤 サイトウ
-清水 シミズ
-山崎 ヤマザキ
-森 モリ
-池田 イケダ
-橋本 ハシモト
-阿部 アベ
-石川 イシカワ
-山下 ヤマシタ
-中島 ナカジマ
-石井 イシイ
-小川 オガワ
-前田 マエダ
-岡田 オカダ
-長谷川 ハセガワ
-藤田 フジタ
-後藤 ゴトウ
-近藤 コンドウ
-村上 ムラカミ
-遠藤 エンドウ
-青木 アオキ
-坂本 サカモト
-斉藤 サイトウ
-福田 フクダ
-太田 オオタ
-西村 ニシムラ
-藤井 フジイ
-金子 カネコ
-岡本 オカモト
-藤原 フジワラ
-中野 ナカノ
-三浦 ミウラ
-原田 ハラダ
-中川 ナカガワ
-松田 マツダ
-竹内 タケウチ
-小野 オノ
-田村 タムラ
-中山 ナカヤマ
-和田 ワダ
-石田 イシダ
-森田 モリタ
-上田 ウエダ
-原 ハラ
-内田 ウチダ
-柴田 シバタ
-酒井 サカイ
-宮崎 ミヤザキ
-横山 ヨコヤマ
-高木 タカギ
-安藤 アンドウ
-宮本 ミヤモト
-大野 オオノ
-小島 コジマ
-谷口 タニグチ
-今井 イマイ
-工藤 クドウ
-高田 タカダ
-増田 マスダ
-丸山 マルヤマ
-杉山 スギヤマ
-村田 ムラタ
-大塚 オオツカ
-新井 アライ
-小山 コヤマ
-平野 ヒラノ
-藤本 フジモト
-河野 コウノ
-上野 ウエノ
-野口 ノグチ
-武田 タケダ
-松井 マツイ
-千葉 チバ
-岩崎 イワサキ
-菅原 スガワラ
-木下 キノシタ
-久保 クボ
-佐野 サノ
-野村 ノムラ
-松尾 マツオ
-市川 イチカワ
-菊地 キクチ
-杉本 スギモト
-古川 フルカワ
-大西 オオニシ
-島田 シマダ
-水野 ミズノ
-桜井 サクライ
-高野 タカノ
-渡部 ワタナベ
-吉川 ヨシカワ
-山内 ヤマウチ
-西田 ニシダ
-飯田 イイダ
-菊池 キクチ
-西川 ニシカワ
-小松 コマツ
-北村 キタムラ
-安田 ヤスダ
-五十嵐 イガラシ
-川口 カワグチ
-平田 ヒラタ
-関 セキ
-中田 ナカタ
-久保田 クボタ
-服部 ハットリ
-東 ヒガシ
-岩田 イワタ
-土屋 ツチヤ
-川村 カワムラ
-福島 フクシマ
-本田 ホンダ
-辻 ツジ
-樋口 ヒグチ
-秋山 アキヤマ
-田口 タグチ
-永井 ナガイ
-山中 ヤマナカ
-中西 ナカニシ
-吉村 ヨシムラ
-川上 カワカミ
-石原 イシハラ
-大橋 オオハシ
-松岡 マツオカ
-馬場 ババ
-浜田 ハマダ
-森本 モリモト
-星野 ホシノ
-矢野 ヤノ
-浅野 アサノ
-大久保 オオクボ
-松下 マツシタ
-広瀬 ヒロセ
-沢田 サワダ
-""")
+# Family names (姓), most common first: the top of the shared table in kizuna.japanese, which
+# the importer's name splitter uses too. A Zipf-like weight by rank.
+_COMMON_FAMILY = tuple(
+    Name(n.kanji, n.readings[0], 1000.0 / (rank + 8) ** 0.9)
+    for rank, n in enumerate(SHARED_FAMILY_NAMES[:152])
+)
 
 # Variant kanji of names above (same reading): rarer, but in every real customer list.
 _VARIANT_FAMILY = tuple(Name(k, r, w) for k, r, w in (
