@@ -13,8 +13,12 @@ KIZUNA_COMMANDS = {
     "setup": "Create/migrate the database; --demo also loads the demo company and its admin",
     "analytics": "Customer analytics on a CSV/Parquet file (clv, rfm); needs no database",
     "demo-data": "Load the demo company: --scale small|medium|large --seed N (deterministic)",
+    "import": "Import customers/accounts/contacts/products/orders from CSV (UTF-8, CP932) or XLSX",
+    "export": "Export a list to CSV (UTF-8 BOM or CP932) or XLSX, with filters and access rules",
     "migrate": "Apply database migrations",
 }
+# CLI names whose Django command module is named otherwise (`import` is a Python keyword).
+COMMAND_MODULES = {"import": "import_file", "export": "export_list"}
 
 HELP = """Kizuna (絆): action-oriented CRM and customer analytics.
 
@@ -48,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     argv[0] = "kizuna"
     # Django command modules cannot have dashes; the CLI speaks with them (kizuna demo-data).
     if len(argv) > 1 and argv[1] in KIZUNA_COMMANDS:
-        argv[1] = argv[1].replace("-", "_")
+        argv[1] = COMMAND_MODULES.get(argv[1], argv[1].replace("-", "_"))
     execute_from_command_line(argv)
 
 

@@ -356,7 +356,7 @@ def test_member_does_not_see_another_members_private_account(  # type: ignore[no
     expect(table).not_to_contain_text("ボブ工業")
 
     # The export holds only her rows.
-    export = page.request.get("/accounts/export.csv")
+    export = page.request.get("/accounts/export/")
     assert export.ok
     assert "アリス商事" in export.text()
     assert "ボブ工業" not in export.text()

@@ -135,12 +135,12 @@ def test_export_is_excel_ready_and_respects_access(make_user, client_for) -> Non
     alice, bob = make_user(), make_user()
     create_account(actor=alice, name="株式会社髙橋", name_kana="タカハシ")
     create_account(actor=bob, name="他人の会社")
-    response = client_for(alice).get("/accounts/export.csv")
+    response = client_for(alice).get("/accounts/export/")
     raw = response.content
     assert raw.startswith("\ufeff".encode())  # BOM: Excel opens UTF-8 correctly
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert len(rows) == 2
-    assert rows[1][1:3] == ["株式会社髙橋", "タカハシ"]
+    assert rows[1][3:5] == ["株式会社髙橋", "タカハシ"]  # after Kizuna ID, source, external ID
 
 
 def test_anonymous_is_sent_to_login(db) -> None:  # type: ignore[no-untyped-def]
@@ -566,6 +566,6 @@ def test_custom_fields_in_form_detail_and_export(rep, admin_user, client_for) ->
     account.refresh_from_db()
     assert account.custom == {"budget_month": "4"}
     rows = list(csv.reader(io.StringIO(
-        client.get("/accounts/export.csv").content.decode("utf-8-sig"))))
+        client.get("/accounts/export/").content.decode("utf-8-sig"))))
     assert rows[0][-2:] == ["予算月", "導入日"]
     assert rows[1][-2:] == ["4", ""]

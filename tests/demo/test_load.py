@@ -15,6 +15,7 @@ from django.db.models import Count, F, Sum
 
 from kizuna.commerce.models import Campaign, Channel, Medium, Order, OrderLine, Product
 from kizuna.core.access import visible
+from kizuna.core.bulk import insert_rows
 from kizuna.core.ledger import verify_chain
 from kizuna.core.models import Job, JobStatus, LedgerEntry, Role, Team, User
 from kizuna.customers.models import Account, Contact, Customer, CustomFieldDefinition, Department
@@ -26,7 +27,6 @@ from kizuna.demo.services import (
     ORDER_FIELDS,
     SOURCE,
     DemoDataExists,
-    _insert_rows,
     demo_counts,
     load_demo_data,
     start_demo_load,
@@ -303,7 +303,7 @@ def test_fast_insert_writes_what_bulk_create_would() -> None:
                                    (Order, order, ORDER_FIELDS)):
         fast_row = list(as_row(instance, names))
         fast_row[names.index("external_id")] = "fast"
-        _insert_rows(model, names, [tuple(fast_row)], 10)
+        insert_rows(model, names, [tuple(fast_row)], 10)
         copy = model.objects.get(external_id=instance.external_id)
         copy.pk, copy.external_id = None, "orm"
         model.objects.bulk_create([copy])

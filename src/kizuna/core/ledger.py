@@ -122,6 +122,39 @@ def record_change(
     return entry
 
 
+def record_changes(
+    actor: User | None,
+    action: str,
+    items: list[tuple[models.Model, dict[str, list[Any]]]],
+) -> int:
+    """Append one entry per (instance, changes) under a single head lock: for bulk writes
+    (imports, merges) where thousands of record_change calls would each lock and update the
+    head. The chain is the same as if each had been recorded alone."""
+    if not items:
+        return 0
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_changes must be called inside the service's transaction")
+    head, _created = LedgerHead.objects.select_for_update().get_or_create(pk=1)
+    now = timezone.now()
+    actor_name = actor.get_username() if actor else ""
+    entries = []
+    seq, digest = head.seq, head.digest
+    for instance, changes in items:
+        seq += 1
+        entry = LedgerEntry(
+            seq=seq, at=now, actor=actor, actor_name=actor_name, action=action,
+            model=instance._meta.label_lower, object_id=str(instance.pk),
+            object_repr=str(instance)[:200], changes=json.loads(canonical_json(changes)),
+            prev_digest=digest,
+        )
+        entry.digest = digest = entry_digest(digest, _payload(entry))
+        entries.append(entry)
+    LedgerEntry.objects.bulk_create(entries, batch_size=1000)
+    head.seq, head.digest = seq, digest
+    head.save(update_fields=["seq", "digest"])
+    return len(entries)
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     seq: int

@@ -227,3 +227,24 @@ class Job(TimeStampedModel):
         if not self.total:
             return None
         return min(100, round(100 * self.progress / self.total))
+
+
+class ImportMapping(TimeStampedModel):
+    """A header -> field mapping a user corrected and saved, to reuse for the next file from
+    the same system (the CLI takes the same thing as a JSON file)."""
+
+    kind = models.CharField(_("kind"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    source = models.CharField(_("source"), max_length=50, blank=True)
+    columns = models.JSONField(_("columns"), default=dict)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        constraints = [models.UniqueConstraint(fields=["kind", "name"],
+                                               name="import_mapping_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from kizuna.core import views
+from kizuna.core import import_views, views
 
 app_name = "core"
 
@@ -16,6 +16,10 @@ urlpatterns = [
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<uuid:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<uuid:pk>/retry/", views.job_retry, name="job_retry"),
+    path("imports/new/", import_views.import_start, name="import_start"),
+    path("imports/run/", import_views.import_run, name="import_run"),
+    path("imports/<uuid:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("imports/<uuid:pk>/report.csv", import_views.import_report, name="import_report"),
     path("audit/", views.ledger, name="ledger"),
     path("audit/verify/", views.ledger_verify, name="ledger_verify"),
     path("audit/<str:model>/<str:object_id>/", views.record_history, name="record_history"),

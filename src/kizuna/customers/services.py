@@ -79,10 +79,21 @@ def clean_corporate_number(value: str) -> str:
     return number
 
 
-def clean_custom(entity: str, values: dict[str, Any] | None) -> dict[str, Any]:
-    """Validate custom field values against their definitions; unknown keys are refused."""
+def custom_definitions_by_key(entity: str) -> dict[str, CustomFieldDefinition]:
+    return {d.key: d for d in CustomFieldDefinition.objects.filter(entity=entity)}
+
+
+def clean_custom(entity: str, values: dict[str, Any] | None, *,
+                 definitions: dict[str, CustomFieldDefinition] | None = None,
+                 partial: bool = False) -> dict[str, Any]:
+    """Validate custom field values against their definitions; unknown keys are refused.
+
+    ``partial``: only the given keys are checked (an import that updates some fields), so a
+    required field missing from ``values`` is not an error.
+    """
     values = dict(values or {})
-    definitions = {d.key: d for d in CustomFieldDefinition.objects.filter(entity=entity)}
+    if definitions is None:
+        definitions = custom_definitions_by_key(entity)
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
     for key, value in values.items():
@@ -98,7 +109,7 @@ def clean_custom(entity: str, values: dict[str, Any] | None) -> dict[str, Any]:
             errors[key] = _("“%(value)s” is not a valid %(type)s.") % {
                 "value": value, "type": definition.get_field_type_display()}
     for key, definition in definitions.items():
-        if definition.required and key not in cleaned and key not in errors:
+        if not partial and definition.required and key not in cleaned and key not in errors:
             errors[key] = _("This field is required.")
     if errors:
         raise ValidationError({f"custom.{k}": v for k, v in errors.items()})

@@ -7,7 +7,6 @@ fragment) is shared with the commerce and pipeline pages.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -23,10 +22,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kizuna.core.access import NotFound, can_edit
+from kizuna.core.exports import export_response
 from kizuna.core.ledger import history
 from kizuna.core.lists import get_or_404, render_list, save_form, with_editable
 from kizuna.core.services import ConcurrentEdit
-from kizuna.customers import services
+from kizuna.customers import exports, services
 from kizuna.customers.forms import (
     AccountFilterForm,
     AccountForm,
@@ -34,10 +34,8 @@ from kizuna.customers.forms import (
     ContactForm,
     CustomerFilterForm,
     CustomerForm,
-    custom_field_definitions,
-    custom_label,
 )
-from kizuna.customers.models import Account, BuyingRole, Contact, CustomFieldDefinition
+from kizuna.customers.models import Account, BuyingRole, Contact, Customer
 from kizuna.customers.queries import (
     access_account,
     access_contact,
@@ -98,25 +96,16 @@ def account_list(request: HttpRequest) -> HttpResponse:
                        context={"nav_active": "accounts", "title": _("Accounts"),
                                 "new_url": "customers:account_create",
                                 "new_label": _("New account"),
-                                "export_url": "customers:account_export"})
+                                "export_url": "customers:account_export",
+                                "import_kind": "accounts"})
 
 
 @login_required
 def account_export(request: HttpRequest) -> HttpResponse:
-    """CSV for Excel: UTF-8 with BOM, only the rows this user may see, as filtered."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="accounts-{stamp}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    custom = custom_field_definitions(CustomFieldDefinition.Entity.ACCOUNT)
-    writer.writerow([_("ID"), _("Company name"), _("Reading (kana)"), _("Owner"), _("Team"),
-                     *(custom_label(d) for d in custom)])
     form = AccountFilterForm(request.GET, actor=request.user)
-    for account in _account_queryset(request, form).iterator(2000):
-        writer.writerow([account.pk, account.name, account.name_kana, account.owner,
-                         account.team or "", *(account.custom.get(d.key, "") for d in custom)])
-    return response
+    return export_response(request, rows=_account_queryset(request, form).iterator(2000),
+                           columns=exports.account_columns(), basename="accounts",
+                           title=_("Accounts"))
 
 
 def _buying_centre_rows(request: HttpRequest, account: Account) -> list[dict[str, Any]]:
@@ -226,20 +215,34 @@ def postal_lookup(request: HttpRequest) -> HttpResponse:
 # --- contacts ------------------------------------------------------------------------------------
 
 
-@login_required
-def contact_list(request: HttpRequest) -> HttpResponse:
-    form = ContactFilterForm(request.GET, actor=request.user)
+def _contact_queryset(request: HttpRequest, form: ContactFilterForm) -> QuerySet[Contact]:
     values = form.values()
     contacts = search_contacts(request.user, values.get("q", ""),
                                buying_role=values.get("buying_role"),
                                account_id=values.get("account"))
     if values.get("account_name"):
         contacts = contacts.filter(search_condition(values["account_name"], "account__search_key"))
-    return render_list(request, queryset=contacts, form=form, orders=NAME_ORDERS,
-                       table="customers/partials/contact_table.html",
+    return contacts
+
+
+@login_required
+def contact_list(request: HttpRequest) -> HttpResponse:
+    form = ContactFilterForm(request.GET, actor=request.user)
+    return render_list(request, queryset=_contact_queryset(request, form), form=form,
+                       orders=NAME_ORDERS, table="customers/partials/contact_table.html",
                        context={"nav_active": "contacts", "title": _("Contacts"),
                                 "new_url": "customers:contact_create",
-                                "new_label": _("New contact")})
+                                "new_label": _("New contact"),
+                                "export_url": "customers:contact_export",
+                                "import_kind": "contacts"})
+
+
+@login_required
+def contact_export(request: HttpRequest) -> HttpResponse:
+    form = ContactFilterForm(request.GET, actor=request.user)
+    return export_response(request, rows=_contact_queryset(request, form).iterator(2000),
+                           columns=exports.contact_columns(), basename="contacts",
+                           title=_("Contacts"))
 
 
 @login_required
@@ -297,19 +300,32 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- D2C customers -------------------------------------------------------------------------------
 
 
+def _customer_queryset(request: HttpRequest, form: CustomerFilterForm) -> QuerySet[Customer]:
+    values = form.values()
+    return search_customers(request.user, values.get("q", ""),
+                            prefecture=values.get("prefecture"),
+                            gender=values.get("gender"),
+                            acquisition_channel=values.get("acquisition_channel"))
+
+
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     form = CustomerFilterForm(request.GET, actor=request.user)
-    values = form.values()
-    customers = search_customers(request.user, values.get("q", ""),
-                                 prefecture=values.get("prefecture"),
-                                 gender=values.get("gender"),
-                                 acquisition_channel=values.get("acquisition_channel"))
-    return render_list(request, queryset=customers, form=form, orders=NAME_ORDERS,
-                       table="customers/partials/customer_table.html",
+    return render_list(request, queryset=_customer_queryset(request, form), form=form,
+                       orders=NAME_ORDERS, table="customers/partials/customer_table.html",
                        context={"nav_active": "customers", "title": _("Customers"),
                                 "new_url": "customers:customer_create",
-                                "new_label": _("New customer")})
+                                "new_label": _("New customer"),
+                                "export_url": "customers:customer_export",
+                                "import_kind": "customers"})
+
+
+@login_required
+def customer_export(request: HttpRequest) -> HttpResponse:
+    form = CustomerFilterForm(request.GET, actor=request.user)
+    return export_response(request, rows=_customer_queryset(request, form).iterator(2000),
+                           columns=exports.customer_columns(), basename="customers",
+                           title=_("Customers"))
 
 
 @login_required

@@ -4,13 +4,13 @@ Rows are written in batches, one transaction per batch, because the large scale 
 customers and ten million order lines: going through the per-record services (validation, one
 ledger entry per row) would take hours and bury the audit ledger. Accounts, departments,
 contacts and activities use ``bulk_create``; customers, orders and order lines, nine rows in
-ten, use ``_insert_rows`` (plain parameterised INSERTs with the columns from the models'
-metadata), which is several times faster and writes the same values. What the services would
-do to each row is done here too: names keep their legal form as typed and get search/sort keys
-from ``kizuna.customers.search.keys_for``; phones are E.164, postal codes 7 digits, readings
-katakana (the generator makes them so; tests/demo checks every row). Users and teams go through
-``kizuna.core.services``. The load as a whole is one ``demo_load`` ledger entry with the plan
-and the row counts before and after.
+ten, use ``kizuna.core.bulk.insert_rows`` (plain parameterised INSERTs with the columns
+from the models' metadata), which is several times faster and writes the same values. What
+the services would do to each row is done here too: names keep their legal form as typed
+and get search/sort keys from ``kizuna.customers.search.keys_for``; phones are E.164, postal
+codes 7 digits, readings katakana (the generator makes them so; tests/demo checks every row).
+Users and teams go through ``kizuna.core.services``. The load as a whole is one
+``demo_load`` ledger entry with the plan and the row counts before and after.
 
 Demo rows carry ``source="demo"`` (accounts, contacts, customers, orders); departments,
 activities and order lines belong to those. A second run with the same plan finds its own
@@ -30,10 +30,8 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any, TypeVar
 
-from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, models, router, transaction
+from django.db import models, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kizuna.commerce.models import (
@@ -45,6 +43,7 @@ from kizuna.commerce.models import (
     OrderLine,
     Product,
 )
+from kizuna.core.bulk import insert_rows
 from kizuna.core.jobs import start_job
 from kizuna.core.ledger import record_change
 from kizuna.core.models import Job, LedgerEntry, Team, User
@@ -356,9 +355,9 @@ class _Loader:
                 ca[c.acquisition_campaign] if c.acquisition_campaign else None,
                 c.first_purchase_date, keys["search_key"], keys["sort_key"],
             ))
-        # A million customers: the same fast path as orders (_insert_rows, decision 0103), then
+        # A million customers: the same fast path as orders (insert_rows, decision 0103), then
         # their keys by external id (the unique index, whose condition the exclude repeats).
-        _insert_rows(Customer, CUSTOMER_FIELDS, values, self.batch_size)
+        insert_rows(Customer, CUSTOMER_FIELDS, values, self.batch_size)
         customer_ids = dict(
             Customer.objects.filter(source=SOURCE, external_id__in=[v[3] for v in values])
             .exclude(external_id="").order_by().values_list("external_id", "pk"))
@@ -377,8 +376,8 @@ class _Loader:
         """Insert orders (originals first: a return points to its original) and their lines.
 
         Orders and lines are nine in ten rows of a large load, so they are inserted with
-        ``_insert_rows`` rather than bulk_create (docs/decisions/0103); the new orders' keys are
-        then read back by buyer (an indexed column), as only this batch's buyers are new.
+        ``insert_rows`` rather than bulk_create (docs/decisions/0103); the new orders' keys
+        are then read back by buyer (an indexed column), as only this batch's buyers are new.
         """
         ch, ca = self.channels, self.campaigns
         buyers = Q(customer_id__in=customer_ids.values()) if customer_ids else \
@@ -401,12 +400,12 @@ class _Loader:
                     o.discount, o.shipping_fee, o.fulfilment_cost, o.total,
                 ))
             if values:
-                _insert_rows(Order, ORDER_FIELDS, values, self.batch_size)
+                insert_rows(Order, ORDER_FIELDS, values, self.batch_size)
                 order_ids = dict(Order.objects.filter(buyers).values_list("external_id", "pk"))
         products = self.products
         lines = [(order_ids[o.external_id], products[li.product], li.quantity, li.unit_price,
                   li.discount, li.cost_of_goods, li.amount) for o in rows for li in o.lines]
-        _insert_rows(OrderLine, LINE_FIELDS, lines, self.batch_size)
+        insert_rows(OrderLine, LINE_FIELDS, lines, self.batch_size)
         return len(rows) + len(lines)
 
     def _activities(self, rows: list[ActivityRow], *, account_ids: dict[str, int] | None = None,
@@ -445,60 +444,6 @@ ORDER_FIELDS = ("source", "external_id", "number", "kind", "original", "customer
                 "fulfilment_cost", "total")
 LINE_FIELDS = ("order", "product", "quantity", "unit_price", "discount", "cost_of_goods",
                "amount")
-
-
-def _insert_rows(model: type[models.Model], field_names: Sequence[str],
-                 rows: Sequence[tuple[Any, ...]], batch_size: int) -> None:
-    """Insert plain rows fast: what bulk_create writes, without its per-value preparation.
-
-    ``rows`` hold values (int, str, bool, None, dates, aware datetimes) for ``field_names``.
-    Every other column gets what Django would have written: auto_now(_add) fields the current
-    time, others their default (prepared once per call), nullable ones NULL; a new required
-    field without a default fails loudly. Table and column names come from the model's
-    metadata, values are always parameters. SQLite gets ``executemany`` (one prepared statement
-    run per row in C), PostgreSQL ``COPY … FROM STDIN`` (psycopg 3 adapts the values), anything
-    else ``executemany``. Measured speed-ups over bulk_create are in decision 0103.
-    """
-    connection = connections[router.db_for_write(model)]
-    fields = [model._meta.get_field(name) for name in field_names]
-    now = timezone.now()
-    extra_fields, extra_values = [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key or f in fields:
-            continue
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            value = now
-        elif f.has_default():
-            value = f.get_default()
-        elif f.null:
-            value = None
-        else:
-            raise ImproperlyConfigured(f"_insert_rows needs a value for {model.__name__}.{f.name}")
-        extra_fields.append(f)
-        extra_values.append(f.get_db_prep_save(value, connection))
-    extra = tuple(extra_values)
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in [*fields, *extra_fields])
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row + extra)
-            return
-        adapters = [
-            connection.ops.adapt_datetimefield_value if isinstance(f, models.DateTimeField)
-            else connection.ops.adapt_datefield_value if isinstance(f, models.DateField)
-            else None for f in fields]
-        if any(adapters):
-            rows = [tuple(a(v) if a and v is not None else v
-                          for a, v in zip(adapters, row, strict=True)) + extra for row in rows]
-        elif extra:
-            rows = [row + extra for row in rows]
-        placeholders = ", ".join(["%s"] * (len(fields) + len(extra_fields)))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
-        for start in range(0, len(rows), batch_size):
-            cursor.executemany(sql, rows[start:start + batch_size])
 
 
 def _ensure(model: type[models.Model], wanted: list[Any]) -> dict[str, int]:
