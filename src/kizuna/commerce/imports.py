@@ -494,14 +494,15 @@ def _buyers(context: Context) -> _Buyers:
     for chunk in _chunks(sorted(refs["customer"])):
         for customer in (Customer.objects.filter(visible_q(context.actor))
                          .filter(source=context.source, external_id__in=chunk)
-                         .only("pk", "external_id", "first_purchase_date")):
-            customers[customer.external_id] = customer
+                         .select_related("merged_into")):
+            # A customer merged into another (名寄せ): the survivor buys from now on.
+            customers[customer.external_id] = customer.merged_into or customer
     accounts: dict[str, Account] = {}
     for chunk in _chunks(sorted(refs["account"])):
         for account in (Account.objects.filter(visible_q(context.actor))
                          .filter(source=context.source, external_id__in=chunk)
-                         .only("pk", "external_id")):
-            accounts[account.external_id] = account
+                         .select_related("merged_into")):
+            accounts[account.external_id] = account.merged_into or account
     departments: dict[tuple[int, str], Department] = {}
     ambiguous: set[tuple[int, str]] = set()
     for chunk in _chunks(sorted(a.pk for a in accounts.values())):

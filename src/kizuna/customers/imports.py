@@ -260,8 +260,15 @@ class _OwnedKind(ImportKind):
             for r in manager.filter(source=context.source, external_id__in=external
                                     ).annotate(_editable=editable):
                 found[r.external_id] = r
+            # Records merged into another (名寄せ): the import updates the survivor.
+            merged = {k: r.merged_into_id for k, r in found.items() if r.merged_into_id}
+            if merged:
+                survivors = manager.filter(pk__in=set(merged.values())).annotate(
+                    _editable=editable).in_bulk()
+                for key, survivor_id in merged.items():
+                    found[key] = survivors[survivor_id]
         if pks:
-            for r in manager.filter(visible_q(context.actor), pk__in=pks
+            for r in manager.filter(visible_q(context.actor), pk__in=pks, merged_into=None
                                     ).annotate(_editable=editable):
                 found[f"#{r.pk}"] = r
         return found
@@ -269,6 +276,14 @@ class _OwnedKind(ImportKind):
     def check_update(self, instance: models.Model, context: Context) -> None:
         if not getattr(instance, "_editable", False):
             raise PermissionDenied
+
+    def changes(self, instance: models.Model, fields: dict[str, Any]) -> dict[str, Any]:
+        # A record keeps the external ID it has: a row matched to it through a merged
+        # duplicate's ID (名寄せ) must not take that ID over (the duplicate still holds it).
+        current = getattr(instance, "external_id", "")
+        if current and fields.get("external_id") not in (None, current):
+            fields = {k: v for k, v in fields.items() if k != "external_id"}
+        return super().changes(instance, fields)
 
     # cleaning helpers
 
@@ -608,7 +623,7 @@ class ContactImport(_OwnedKind):
 def _find_account(external_id: str | None, name: str | None, context: Context) -> Account | None:
     if not external_id and not name:
         return None
-    visible = Account.objects.filter(visible_q(context.actor))
+    visible = Account.objects.filter(visible_q(context.actor), merged_into=None)
     cache: dict[tuple[str, str], Account | None] = context.cache.setdefault("accounts", {})
     if external_id:
         key = ("id", external_id)

@@ -41,6 +41,19 @@ class SearchableModel(models.Model):
         abstract = True
 
 
+class MergeableModel(models.Model):
+    """A record that identity resolution can merge into another (名寄せ). A merged record is
+    kept, pointing to its survivor, so that the merge can be undone; queries hide it."""
+
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_records",
+        editable=False, verbose_name=_("merged into"),
+    )
+
+    class Meta:
+        abstract = True
+
+
 class ExternalIdModel(models.Model):
     """The id a record has in the system it came from, so re-imports update instead of adding."""
 
@@ -82,7 +95,7 @@ def external_id_constraint(name: str) -> models.UniqueConstraint:
     )
 
 
-class Account(OwnedModel, SearchableModel, ExternalIdModel, AddressModel):
+class Account(OwnedModel, SearchableModel, ExternalIdModel, MergeableModel, AddressModel):
     """取引先（企業）: a customer company."""
 
     name = models.CharField(_("company name"), max_length=200)
@@ -176,7 +189,7 @@ class PersonModel(models.Model):
         return f"{self.family_name_kana} {self.given_name_kana}".strip()
 
 
-class Contact(OwnedModel, SearchableModel, ExternalIdModel, PersonModel):
+class Contact(OwnedModel, SearchableModel, ExternalIdModel, MergeableModel, PersonModel):
     """担当者・関係者: a person at an account, with their role in the buying centre."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts",
@@ -206,7 +219,7 @@ class Gender(models.TextChoices):
     UNKNOWN = "", _("Not given")
 
 
-class Customer(OwnedModel, SearchableModel, ExternalIdModel, PersonModel):
+class Customer(OwnedModel, SearchableModel, ExternalIdModel, MergeableModel, PersonModel):
     """顧客: a person who buys directly (D2C). Owned by the team that runs the channel."""
 
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
@@ -273,3 +286,78 @@ class CustomFieldDefinition(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.entity}.{self.key}"
+
+
+class Merge(models.Model):
+    """One merge of duplicates into a survivor, with what is needed to undo it: the survivor's
+    values before, and the ids of every related row that was moved, per relation."""
+
+    kind = models.CharField(_("record type"), max_length=50)  # model label, "customers.customer"
+    survivor_id = models.BigIntegerField(_("survivor"))
+    merged_ids = models.JSONField(_("merged records"), default=list)
+    survivor_before = models.JSONField(default=dict)
+    survivor_after = models.JSONField(default=dict)
+    moved = models.JSONField(default=dict)  # "app.Model.field" -> [ids]
+    score = models.FloatField(_("match probability"), null=True, blank=True)
+    created_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("merged by"))
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.merged_ids} → {self.survivor_id}"
+
+
+class NotDuplicate(models.Model):
+    """Two records a person judged to be different: never proposed again as duplicates."""
+
+    kind = models.CharField(max_length=50)
+    first_id = models.BigIntegerField()  # the smaller id
+    second_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "first_id", "second_id"],
+                                               name="not_duplicate_unique_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.first_id} ≠ {self.second_id}"
+
+
+class IdentityLink(models.Model):
+    """The identity map: an identifier seen in some channel (an anonymous web visitor's cookie
+    id, a login id, a LINE user id, an email hash) that belongs to a customer. Events recorded
+    before the customer was known are stitched to them through this link, so their history
+    follows when the visitor identifies themselves (form, login) and when customers merge."""
+
+    class Namespace(models.TextChoices):
+        ANONYMOUS = "anonymous", _("Anonymous visitor")
+        LOGIN = "login", _("Login ID")
+        EMAIL = "email", _("Email")
+        LINE = "line", _("LINE user")
+        OTHER = "other", _("Other")
+
+    namespace = models.CharField(_("namespace"), max_length=20, choices=Namespace.choices)
+    value = models.CharField(_("identifier"), max_length=200)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identity_links",
+                                 verbose_name=_("customer"))
+    first_seen_at = models.DateTimeField(_("first seen"), auto_now_add=True)
+    identified_at = models.DateTimeField(_("identified at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identity link")
+        verbose_name_plural = _("identity links")
+        constraints = [models.UniqueConstraint(fields=["namespace", "value"],
+                                               name="identity_link_unique_identifier")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}:{self.value} → {self.customer_id}"

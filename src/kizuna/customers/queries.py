@@ -1,4 +1,7 @@
-"""Read helpers: every query on customer data starts from what the user may see."""
+"""Read helpers: every query on customer data starts from what the user may see.
+
+Records merged into another (identity resolution) are hidden: the survivor stands for them.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +14,12 @@ from kizuna.customers.search import search
 
 
 def visible_accounts(user: User) -> QuerySet[Account]:
-    return visible(user, Account.objects.select_related("owner", "team"))
+    return visible(user, Account.objects.filter(merged_into=None).select_related("owner", "team"))
 
 
 def access_account(user: User, pk: object, *, write: bool = False) -> Account:
-    return access(user, Account.objects.select_related("owner", "team"), pk, write=write)
+    return access(user, Account.objects.filter(merged_into=None).select_related("owner", "team"),
+                  pk, write=write)
 
 
 def search_accounts(user: User, q: str = "", **filters: object) -> QuerySet[Account]:
@@ -32,12 +36,13 @@ def access_department(user: User, pk: object, *, write: bool = False) -> Departm
 
 
 def visible_contacts(user: User) -> QuerySet[Contact]:
-    return visible(user, Contact.objects.select_related("account", "department", "owner"))
+    return visible(user, Contact.objects.filter(merged_into=None)
+                   .select_related("account", "department", "owner"))
 
 
 def access_contact(user: User, pk: object, *, write: bool = False) -> Contact:
-    return access(user, Contact.objects.select_related("account", "department", "owner",
-                                                      "reports_to"), pk, write=write)
+    return access(user, Contact.objects.filter(merged_into=None).select_related(
+        "account", "department", "owner", "reports_to"), pk, write=write)
 
 
 def search_contacts(user: User, q: str = "", **filters: object) -> QuerySet[Contact]:
@@ -46,11 +51,12 @@ def search_contacts(user: User, q: str = "", **filters: object) -> QuerySet[Cont
 
 
 def visible_customers(user: User) -> QuerySet[Customer]:
-    return visible(user, Customer.objects.select_related("owner", "acquisition_channel"))
+    return visible(user, Customer.objects.filter(merged_into=None)
+                   .select_related("owner", "acquisition_channel"))
 
 
 def access_customer(user: User, pk: object, *, write: bool = False) -> Customer:
-    return access(user, Customer.objects.select_related(
+    return access(user, Customer.objects.filter(merged_into=None).select_related(
         "owner", "team", "acquisition_channel", "acquisition_medium", "acquisition_campaign"),
         pk, write=write)
 
