@@ -87,18 +87,17 @@ def run_pandas(path: Path, url: str) -> float:
 
     start = time.perf_counter()
     frame = pd.read_csv(path, encoding="cp932", dtype=str, keep_default_na=False)
+    # Plain to_sql, as an analyst would write it (default method: executemany).
     if url.startswith("sqlite"):
         import sqlite3
 
         with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
-            frame.to_sql("baseline", connection, if_exists="replace", index=False,
-                         chunksize=50_000)
+            frame.to_sql("baseline", connection, if_exists="replace", index=False)
     else:
         from sqlalchemy import create_engine
 
         engine = create_engine(url.replace("postgres://", "postgresql+psycopg://"))
-        frame.to_sql("baseline", engine, if_exists="replace", index=False, chunksize=5_000,
-                     method="multi")
+        frame.to_sql("baseline", engine, if_exists="replace", index=False)
     return time.perf_counter() - start
 
 
