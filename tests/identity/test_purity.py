@@ -1,0 +1,55 @@
+"""kizuna.identity is pure: it never imports Django (ARCHITECTURE.md), so the CLI, a task or
+a notebook can run it without settings."""
+
+from __future__ import annotations
+
+import ast
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import kizuna.identity
+
+PACKAGE_DIR = Path(kizuna.identity.__file__).parent
+ALLOWED_THIRD_PARTY = {"numpy", "scipy", "rapidfuzz", "jaconv", "phonenumbers"}
+# Other pure kizuna packages it builds on (the demo tables feed the synthetic generator only).
+ALLOWED_KIZUNA = ("kizuna.identity", "kizuna.japanese", "kizuna.analytics", "kizuna.demo")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_identity_imports_only_the_standard_library_numeric_packages_and_pure_kizuna():
+    modules = sorted(PACKAGE_DIR.rglob("*.py"))
+    assert modules
+    for path in modules:
+        for name in _imported_modules(path):
+            top = name.split(".")[0]
+            if top == "kizuna":
+                assert name.startswith(ALLOWED_KIZUNA), f"{path.name} imports {name}"
+            else:
+                assert top in sys.stdlib_module_names or top in ALLOWED_THIRD_PARTY, (
+                    f"{path.name} imports {name}"
+                )
+
+
+def test_importing_identity_loads_no_django():
+    modules = [f"kizuna.identity.{info.name}" for info in pkgutil.iter_modules([str(PACKAGE_DIR)])]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'django')\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False, env={"PYTHONPATH": str(PACKAGE_DIR.parent.parent)})
+    assert result.returncode == 0, result.stderr
