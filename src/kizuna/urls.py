@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # customers: /accounts/, /contacts/, /customers/ (prefixes in the app's urls.py)
     path("", include("kizuna.customers.urls")),
+    path("identity/", include("kizuna.customers.identity_urls")),
     path("", include("kizuna.commerce.urls")),
     path("", include("kizuna.pipeline.urls")),
     path("", include("kizuna.core.urls")),

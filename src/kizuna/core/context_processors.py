@@ -24,6 +24,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
          "key": "activities"},
         {"label": _("Jobs"), "url": reverse("core:job_list"), "key": "jobs"},
     ]
+    if user.can_write:
+        items.insert(4, {"label": _("Duplicates"), "url": reverse("identity:queue"),
+                         "key": "identity"})
     if user.is_administrator or user.role == Role.MANAGER:
         # Masters are maintained by managers and administrators (commerce.services).
         items.append({"label": _("Products"), "url": reverse("commerce:product_list"),

@@ -23,7 +23,14 @@ from django.utils.translation import gettext as _
 from kizuna.core.access import can_edit
 from kizuna.core.ledger import diff, field_values, record_change
 from kizuna.core.models import User
-from kizuna.customers.models import Account, Contact, Customer, Merge, NotDuplicate
+from kizuna.customers.models import (
+    Account,
+    Contact,
+    Customer,
+    DuplicateGroup,
+    Merge,
+    NotDuplicate,
+)
 from kizuna.customers.search import keys_for
 
 MERGEABLE: dict[str, type[models.Model]] = {
@@ -220,3 +227,114 @@ def mark_not_duplicate(*, actor: User, first: models.Model, second: models.Model
 
 def not_duplicate_pairs(kind: str) -> set[tuple[int, int]]:
     return set(NotDuplicate.objects.filter(kind=kind).values_list("first_id", "second_id"))
+
+
+# --- finding candidates --------------------------------------------------------------------------
+
+PERSON_COLUMNS = ("id", "family_name", "given_name", "family_name_kana", "given_name_kana",
+                  "email", "phone", "postal_code", "prefecture")
+COLUMNS = {
+    "customers": (*PERSON_COLUMNS, "birth_year"),
+    "contacts": PERSON_COLUMNS,
+    "accounts": ("id", "name", "name_kana", "corporate_number", "phone", "website",
+                 "postal_code", "prefecture", "city", "address_line1"),
+}
+SCAN_JOB = "customers.identity_scan"
+
+
+def _spec(kind: str) -> Any:
+    from kizuna.identity import JAPANESE_COMPANY, JAPANESE_PERSON
+
+    return JAPANESE_COMPANY if kind == "accounts" else JAPANESE_PERSON
+
+
+def scan_records(actor: User, kind: str) -> models.QuerySet[Any]:
+    """What a scan looks at: the records the actor can edit (so can merge), not merged."""
+    from kizuna.core.access import editable_q
+
+    model = MERGEABLE[kind]
+    records = model._default_manager.filter(merged_into=None)
+    return records if actor.is_administrator else records.filter(editable_q(actor))
+
+
+@transaction.atomic
+def scan_duplicates(*, actor: User, kind: str, progress: Any = None) -> list[DuplicateGroup]:
+    """Score the records with the identity model and store the groups to review, replacing
+    the open groups of an earlier scan by this kind. Pairs judged "not a duplicate" are never
+    proposed again."""
+    from kizuna.identity import IdentityModel
+    from kizuna.identity.prepare import records_from_rows
+
+    if kind not in MERGEABLE:
+        raise MergeError(_("These records cannot be merged."))
+    rows = scan_records(actor, kind).values(*COLUMNS[kind]).iterator(chunk_size=5000)
+    records = records_from_rows(rows, COLUMNS[kind])
+    DuplicateGroup.objects.filter(kind=kind, status=DuplicateGroup.Status.OPEN).update(
+        status=DuplicateGroup.Status.STALE)
+    if len(records["id"]) < 2:
+        return []
+    if progress:
+        progress(1, 3)
+    model = IdentityModel(_spec(kind))
+    matches = model.fit_predict(records)
+    if progress:
+        progress(2, 3)
+    dismissed = not_duplicate_pairs(kind)
+    if dismissed and len(matches):
+        lo = [min(a, b) for a, b in zip(matches.left_ids.tolist(), matches.right_ids.tolist(),
+                                        strict=True)]
+        hi = [max(a, b) for a, b in zip(matches.left_ids.tolist(), matches.right_ids.tolist(),
+                                        strict=True)]
+        for k, pair in enumerate(zip(lo, hi, strict=True)):
+            if pair in dismissed:
+                matches.probability[k] = 0.0  # below every threshold: never grouped
+    groups = []
+    for group in matches.groups():
+        pairs = [matches.explain(int(k)).to_dict() for k in group.pairs]
+        groups.append(DuplicateGroup(
+            kind=kind, record_ids=[int(i) for i in group.ids], score=group.score,
+            decision=group.decision, pairs=_jsonable(pairs)))
+    created = DuplicateGroup.objects.bulk_create(groups, batch_size=1000)
+    if progress:
+        progress(3, 3)
+    return created
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item")
+                                 else str(v)))
+
+
+@transaction.atomic
+def merge_group(*, actor: User, group: DuplicateGroup, survivor_id: int,
+                values: dict[str, Any] | None = None) -> Merge:
+    group = DuplicateGroup.objects.select_for_update().get(pk=group.pk)
+    if group.status != DuplicateGroup.Status.OPEN:
+        raise MergeError(_("This group was already handled."))
+    model = MERGEABLE[group.kind]
+    if survivor_id not in group.record_ids:
+        raise MergeError(_("Choose the surviving record among the group's records."))
+    records = model._default_manager.in_bulk(group.record_ids)
+    merge = merge_records(actor=actor, survivor=records[survivor_id],
+                          duplicates=[r for pk, r in records.items() if pk != survivor_id],
+                          values=values, score=group.score)
+    group.status, group.merge = DuplicateGroup.Status.MERGED, merge
+    group.save(update_fields=["status", "merge"])
+    return merge
+
+
+@transaction.atomic
+def dismiss_group(*, actor: User, group: DuplicateGroup) -> DuplicateGroup:
+    """"Not duplicates": remember every pair of the group so no scan proposes them again."""
+    group = DuplicateGroup.objects.select_for_update().get(pk=group.pk)
+    if group.status != DuplicateGroup.Status.OPEN:
+        raise MergeError(_("This group was already handled."))
+    records = list(MERGEABLE[group.kind]._default_manager.filter(pk__in=group.record_ids))
+    for i, first in enumerate(records):
+        for second in records[i + 1:]:
+            mark_not_duplicate(actor=actor, first=first, second=second)
+    group.status = DuplicateGroup.Status.DISMISSED
+    group.save(update_fields=["status"])
+    return group

@@ -361,3 +361,33 @@ class IdentityLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.namespace}:{self.value} → {self.customer_id}"
+
+
+class DuplicateGroup(models.Model):
+    """Records the last identity scan found to be one person or company, waiting for review.
+    ``pairs`` keep each scored pair's explanation (which fields agreed, how much it counted)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        MERGED = "merged", _("Merged")
+        DISMISSED = "dismissed", _("Not duplicates")
+        STALE = "stale", _("Outdated")
+
+    kind = models.CharField(_("record type"), max_length=50)
+    record_ids = models.JSONField(_("records"), default=list)
+    score = models.FloatField(_("match probability"))
+    decision = models.CharField(_("suggestion"), max_length=10)  # "merge" | "review"
+    pairs = models.JSONField(default=list)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.OPEN, db_index=True)
+    merge = models.ForeignKey(Merge, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    created_at = models.DateTimeField(_("found at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "pk"]
+        verbose_name = _("duplicate candidate")
+        verbose_name_plural = _("duplicate candidates")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.record_ids} ({self.score:.2f})"

@@ -1,0 +1,105 @@
+"""kizuna identity scan|merge|undo: find and merge duplicate customers, contacts or accounts.
+
+    kizuna identity scan [--kind customers] [--json]
+    kizuna identity merge SURVIVOR_ID DUPLICATE_ID… [--kind customers]
+    kizuna identity undo MERGE_ID
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kizuna.core.models import Role, User
+from kizuna.customers.identity import (
+    MERGEABLE,
+    MergeError,
+    merge_records,
+    scan_duplicates,
+    undo_merge,
+)
+from kizuna.customers.models import Merge
+
+
+class Command(BaseCommand):
+    help = "Identity resolution (名寄せ): scan for duplicates, merge them, undo a merge."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        scan = sub.add_parser("scan", help="Find candidate duplicate groups")
+        scan.add_argument("--kind", choices=sorted(MERGEABLE), default="customers")
+        scan.add_argument("--json", action="store_true", help="Print one JSON object")
+        scan.add_argument("--as", dest="username")
+        merge = sub.add_parser("merge", help="Merge duplicates into a survivor")
+        merge.add_argument("survivor", type=int)
+        merge.add_argument("duplicates", type=int, nargs="+")
+        merge.add_argument("--kind", choices=sorted(MERGEABLE), default="customers")
+        merge.add_argument("--as", dest="username")
+        undo = sub.add_parser("undo", help="Undo a merge")
+        undo.add_argument("merge_id", type=int)
+        undo.add_argument("--as", dest="username")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = _actor(options.get("username"))
+        try:
+            getattr(self, f"_{options['action']}")(actor, options)
+        except (MergeError, ValidationError, PermissionDenied) as exc:
+            raise CommandError(" ".join(getattr(exc, "messages", [str(exc)]))) from exc
+
+    def _scan(self, actor: User, options: dict[str, Any]) -> None:
+        kind = options["kind"]
+        groups = scan_duplicates(actor=actor, kind=kind)
+        model = MERGEABLE[kind]
+        records = model._default_manager.in_bulk({i for g in groups for i in g.record_ids})
+        out = {"kind": kind, "groups": [{
+            "id": g.pk, "score": round(g.score, 6), "decision": g.decision,
+            "records": [{"id": i, "external_id": records[i].external_id,
+                         "source": records[i].source, "name": str(records[i])}
+                        for i in g.record_ids],
+            "pairs": g.pairs,
+        } for g in groups]}
+        if options["json"]:
+            self.stdout.write(json.dumps(out, ensure_ascii=False))
+            return
+        self.stdout.write(f"{len(groups)} candidate groups ({kind})")
+        for g in out["groups"]:
+            self.stdout.write(f"  group {g['id']}  {g['score']:.3f}  {g['decision']}")
+            for r in g["records"]:
+                source = f"{r['source']}:{r['external_id']}" if r["external_id"] else "-"
+                self.stdout.write(f"    #{r['id']}  {r['name']}  ({source})")
+
+    def _merge(self, actor: User, options: dict[str, Any]) -> None:
+        model = MERGEABLE[options["kind"]]
+        ids = [options["survivor"], *options["duplicates"]]
+        records = model._default_manager.in_bulk(ids)
+        missing = [i for i in ids if i not in records]
+        if missing:
+            raise CommandError(f"No {options['kind']} with id {', '.join(map(str, missing))}")
+        merge = merge_records(actor=actor, survivor=records[options["survivor"]],
+                              duplicates=[records[i] for i in options["duplicates"]])
+        self.stdout.write(f"Merged {merge.merged_ids} into {merge.survivor_id} "
+                          f"(merge {merge.pk}; undo with `kizuna identity undo {merge.pk}`)")
+
+    def _undo(self, actor: User, options: dict[str, Any]) -> None:
+        merge = Merge.objects.filter(pk=options["merge_id"]).first()
+        if merge is None:
+            raise CommandError(f"No merge {options['merge_id']}")
+        undo_merge(actor=actor, merge=merge)
+        self.stdout.write(f"Undone: {merge.merged_ids} are separate from "
+                          f"{merge.survivor_id} again")
+
+
+def _actor(username: str | None) -> User:
+    if username:
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"No active user {username!r}")
+        return user
+    admins = list(User.objects.filter(role=Role.ADMINISTRATOR, is_active=True)[:2])
+    if len(admins) != 1:
+        raise CommandError("Say who acts with --as USERNAME (there is not exactly one active "
+                           "administrator)")
+    return admins[0]
