@@ -117,3 +117,14 @@ def test_members_only_see_groups_of_records_they_can_edit(make_user, admin_user,
     viewer = make_user(Role.VIEWER)
     client.force_login(viewer)
     assert client.get("/identity/").status_code == 403
+
+
+def test_cli_auto_merge_merges_the_certain_groups_only(admin_user, people, capsys) -> None:  # type: ignore[no-untyped-def]
+    call_command("identity", "scan", "--json", "--auto-merge")
+    out = json.loads(capsys.readouterr().out)
+    assert out["merged"], "seed 3 has groups above the auto-merge threshold"
+    assert Merge.objects.count() == len(out["merged"])
+    assert all(g["decision"] == "review" for g in out["groups"])  # the rest wait for a person
+    external = dict(Customer.objects.values_list("pk", "external_id"))
+    for m in out["merged"]:
+        assert len({people[external[i]] for i in [m["survivor"], *m["merged"]]}) == 1

@@ -338,3 +338,20 @@ def dismiss_group(*, actor: User, group: DuplicateGroup) -> DuplicateGroup:
     group.status = DuplicateGroup.Status.DISMISSED
     group.save(update_fields=["status"])
     return group
+
+
+def auto_merge(*, actor: User, kind: str) -> list[Merge]:
+    """Merge every open group the model is almost certain of (probability ≥ its auto-merge
+    threshold) into its oldest record, keeping that record's values. Each is an ordinary,
+    undoable merge; a group that cannot be merged (changed meanwhile) is left for review."""
+    merges = []
+    model = MERGEABLE[kind]
+    for group in DuplicateGroup.objects.filter(kind=kind, status=DuplicateGroup.Status.OPEN,
+                                               decision="merge"):
+        oldest = model._default_manager.filter(pk__in=group.record_ids).order_by(
+            "created_at", "pk").values_list("pk", flat=True).first()
+        try:
+            merges.append(merge_group(actor=actor, group=group, survivor_id=oldest))
+        except (MergeError, PermissionDenied):
+            continue
+    return merges

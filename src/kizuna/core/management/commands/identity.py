@@ -17,11 +17,12 @@ from kizuna.core.models import Role, User
 from kizuna.customers.identity import (
     MERGEABLE,
     MergeError,
+    auto_merge,
     merge_records,
     scan_duplicates,
     undo_merge,
 )
-from kizuna.customers.models import Merge
+from kizuna.customers.models import DuplicateGroup, Merge
 
 
 class Command(BaseCommand):
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         scan = sub.add_parser("scan", help="Find candidate duplicate groups")
         scan.add_argument("--kind", choices=sorted(MERGEABLE), default="customers")
         scan.add_argument("--json", action="store_true", help="Print one JSON object")
+        scan.add_argument("--auto-merge", action="store_true", help="Merge the groups the "
+                          "model is almost certain of into their oldest record (undoable)")
         scan.add_argument("--as", dest="username")
         merge = sub.add_parser("merge", help="Merge duplicates into a survivor")
         merge.add_argument("survivor", type=int)
@@ -52,9 +55,16 @@ class Command(BaseCommand):
     def _scan(self, actor: User, options: dict[str, Any]) -> None:
         kind = options["kind"]
         groups = scan_duplicates(actor=actor, kind=kind)
+        merged = []
+        if options["auto_merge"]:
+            merged = auto_merge(actor=actor, kind=kind)
+            groups = list(DuplicateGroup.objects.filter(  # what is left to review
+                pk__in=[g.pk for g in groups], status=DuplicateGroup.Status.OPEN))
         model = MERGEABLE[kind]
         records = model._default_manager.in_bulk({i for g in groups for i in g.record_ids})
-        out = {"kind": kind, "groups": [{
+        out: dict[str, Any] = {"kind": kind, "merged": [
+            {"merge": m.pk, "survivor": m.survivor_id, "merged": m.merged_ids} for m in merged],
+            "groups": [{
             "id": g.pk, "score": round(g.score, 6), "decision": g.decision,
             "records": [{"id": i, "external_id": records[i].external_id,
                          "source": records[i].source, "name": str(records[i])}
@@ -64,7 +74,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(out, ensure_ascii=False))
             return
-        self.stdout.write(f"{len(groups)} candidate groups ({kind})")
+        self.stdout.write(f"{len(groups)} candidate groups ({kind})"
+                          + (f"; {len(merged)} merged automatically" if merged else ""))
         for g in out["groups"]:
             self.stdout.write(f"  group {g['id']}  {g['score']:.3f}  {g['decision']}")
             for r in g["records"]:
