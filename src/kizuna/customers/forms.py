@@ -20,6 +20,7 @@ from kizuna.customers.models import (
     Customer,
     CustomFieldDefinition,
     CustomFieldType,
+    Department,
     Gender,
 )
 from kizuna.customers.queries import visible_accounts, visible_contacts, visible_departments
@@ -122,6 +123,51 @@ class AccountForm(CustomFieldsMixin, ServiceForm):
             choices=[("", "—"), *((n, n) for n in range(1, 8))])
         postal_widget(self.fields["postal_code"])
         self.add_custom_fields()
+
+
+class DepartmentForm(CustomFieldsMixin, ServiceForm):
+    """A department of one account; the account is fixed (it comes from the URL or the
+    record), the parent is one of the same account's departments."""
+
+    custom_entity = CustomFieldDefinition.Entity.DEPARTMENT
+
+    class Meta:
+        model = Department
+        fields = ["parent", "name", "name_kana", "phone", "postal_code", "prefecture", "city",
+                  "address_line1", "address_line2", "owner", "team"]
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name_kana"].help_text = _("Katakana or hiragana")
+        parents = visible_departments(self.actor).filter(account=account)
+        if self.instance.pk:
+            # A department cannot sit under itself or under one of its own sub-departments.
+            parents = parents.exclude(pk__in=_self_and_descendants(self.instance))
+        else:
+            # Like the service: a new department shares the account's owner and team.
+            if "owner" in self.fields:
+                self.fields["owner"].initial = account.owner_id
+            self.fields["team"].initial = account.team_id
+        limit_choices(self.fields["parent"], parents,
+                      self.instance.parent if self.instance.pk else None)
+        postal_widget(self.fields["postal_code"])
+        self.add_custom_fields()
+
+
+def _self_and_descendants(department: Department) -> set[int]:
+    """Ids of ``department`` and everything under it. All of the account's departments, not
+    only the visible ones: a cycle through a department one cannot see is still a cycle."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Department.objects.filter(
+            account_id=department.account_id).values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, todo = {department.pk}, [department.pk]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
 
 
 def postal_widget(field: forms.Field) -> None:

@@ -7,16 +7,17 @@ fragment) is shared with the commerce and pipeline pages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Model, QuerySet, Sum
+from django.db.models import Count, Model, ProtectedError, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -34,17 +35,21 @@ from kizuna.customers.forms import (
     ContactForm,
     CustomerFilterForm,
     CustomerForm,
+    DepartmentForm,
 )
 from kizuna.customers.models import Account, BuyingRole, Contact, Customer
 from kizuna.customers.queries import (
     access_account,
     access_contact,
     access_customer,
+    access_department,
     buying_centre,
     search_accounts,
     search_contacts,
     search_customers,
+    visible_accounts,
     visible_contacts,
+    visible_departments,
 )
 from kizuna.customers.search import search_condition
 from kizuna.japanese import lookup_postal_code
@@ -72,6 +77,47 @@ def _recent_orders(user: Any, **filters: Any) -> QuerySet[Any]:
     from kizuna.commerce.queries import visible_orders
 
     return visible_orders(user).filter(**filters)
+
+
+def deleted(request: HttpRequest, delete: Callable[[int], object]) -> bool:
+    """Run ``delete(version)`` for the POST of a delete confirmation page.
+
+    The version is the one the page was shown with: a record changed since is not deleted (the
+    user has not seen the change), nor one that other records such as orders still point to.
+    Either way the reason becomes an error message and False is returned.
+    """
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = 0  # never a real version: refused like a stale one
+    try:
+        delete(version)
+    except ConcurrentEdit:
+        messages.error(request, _("Someone else changed this record after you opened it, so it "
+                                  "was not deleted. Check their change and delete it again if "
+                                  "you still want to."))
+        return False
+    except ProtectedError:
+        messages.error(request, _("This record cannot be deleted because other records (such "
+                                  "as orders) still refer to it."))
+        return False
+    return True
+
+
+def confirm_delete_page(request: HttpRequest, *, record: Any, title: str, explanation: str,
+                        cancel_url: str, nav_active: str) -> HttpResponse:
+    """The "Delete …?" page; its form posts the version shown back to the same URL."""
+    return render(request, "customers/confirm_delete.html", {
+        "record": record, "title": title, "explanation": explanation, "cancel_url": cancel_url,
+        "nav_active": nav_active,
+    })
+
+
+def _by_role(contacts: list[Contact]) -> list[tuple[str, list[Contact]]]:
+    """(role label, contacts) in buying-role order, "role not set" last, empty roles left out."""
+    roles = [*BuyingRole.choices, ("", _("Role not set"))]
+    by_role = [(label, [c for c in contacts if c.buying_role == value]) for value, label in roles]
+    return [(label, people) for label, people in by_role if people]
 
 
 # --- accounts ------------------------------------------------------------------------------------
@@ -117,14 +163,8 @@ def _buying_centre_rows(request: HttpRequest, account: Account) -> list[dict[str
     groups = [(d, d.visible_contacts) for d in departments]
     if loose or not groups:
         groups.append((None, loose))
-    roles = [*BuyingRole.choices, ("", _("Role not set"))]
-    rows = []
-    for department, contacts in groups:
-        by_role = [(label, [c for c in contacts if c.buying_role == value])
-                   for value, label in roles]
-        rows.append({"department": department, "count": len(contacts),
-                     "roles": [(label, people) for label, people in by_role if people]})
-    return rows
+    return [{"department": department, "count": len(contacts), "roles": _by_role(contacts)}
+            for department, contacts in groups]
 
 
 @login_required
@@ -175,16 +215,92 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def account_delete(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_or_404(access_account, request, pk, write=True)
     if request.method == "POST":
-        try:
-            services.delete_account(actor=request.user, account=account,
-                                    expected_version=int(request.POST.get("version", 0)))
-        except ConcurrentEdit as exc:
-            messages.error(request, str(exc))
+        if not deleted(request, lambda version: services.delete_account(
+                actor=request.user, account=account, expected_version=version)):
             return redirect("customers:account_detail", pk=account.pk)
         messages.success(request, _("The account “%(name)s” was deleted.") % {"name": account})
         return redirect("customers:account_list")
     return render(request, "customers/account_confirm_delete.html", {"account": account,
                                                                      "nav_active": "accounts"})
+
+
+# --- departments ---------------------------------------------------------------------------------
+
+
+@login_required
+def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    department = get_or_404(access_department, request, pk)
+    user = request.user
+    parent = (visible_departments(user).filter(pk=department.parent_id).first()
+              if department.parent_id else None)
+    contacts = list(visible_contacts(user).filter(department=department)
+                    .select_related("reports_to"))
+    orders = _recent_orders(user, department=department)
+    totals = orders.order_by().aggregate(n=Count("pk"), revenue=Sum("total"))
+    # Activities have no department of their own: those with its contacts stand for it.
+    activities = _recent_activities(user, contact__department=department)
+    return render(request, "customers/department_detail.html", {
+        "department": department,
+        "parent": parent,
+        "children": list(visible_departments(user).filter(parent=department)),
+        "roles": _by_role(contacts),
+        "can_edit": can_edit(user, department),
+        "timeline": timeline(activities, orders[:20]),
+        "totals": totals,
+        "history": history(department)[:20] if user.is_administrator else None,
+        "nav_active": "accounts",
+    })
+
+
+@login_required
+def department_create(request: HttpRequest, account_pk: int) -> HttpResponse:
+    """Add a department to an account: changing an account's parts needs write access to it."""
+    account = get_or_404(access_account, request, account_pk, write=True)
+    form = DepartmentForm(request.POST or None, actor=request.user, account=account)
+    department = save_form(request, form, lambda version, data: services.create_department(
+        actor=request.user, account=account, **data))
+    if department is not None:
+        messages.success(request, _("The department “%(name)s” was created.")
+                         % {"name": department})
+        return redirect("customers:department_detail", pk=department.pk)
+    return render(request, "customers/department_form.html", {
+        "form": form, "account": account, "nav_active": "accounts",
+    })
+
+
+@login_required
+def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    department = get_or_404(access_department, request, pk, write=True)
+    form = DepartmentForm(request.POST or None, instance=department, actor=request.user,
+                          account=department.account)
+    saved = save_form(request, form, lambda version, data: services.update_department(
+        actor=request.user, department=department, expected_version=version, **data))
+    if saved is not None:
+        messages.success(request, _("Your changes were saved."))
+        return redirect("customers:department_detail", pk=saved.pk)
+    return render(request, "customers/department_form.html", {
+        "form": form, "department": department, "account": department.account,
+        "nav_active": "accounts",
+    })
+
+
+@login_required
+def department_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    department = get_or_404(access_department, request, pk, write=True)
+    if request.method == "POST":
+        if not deleted(request, lambda version: services.delete_department(
+                actor=request.user, department=department, expected_version=version)):
+            return redirect("customers:department_detail", pk=department.pk)
+        messages.success(request, _("The department “%(name)s” was deleted.")
+                         % {"name": department})
+        return redirect("customers:account_detail", pk=department.account_id)
+    return confirm_delete_page(
+        request, record=department, title=_("Delete department"),
+        explanation=_("The department is removed; its contacts stay with the account and its "
+                      "sub-departments move up to the top level. The audit ledger keeps the "
+                      "record of it."),
+        cancel_url=reverse("customers:department_detail", args=[department.pk]),
+        nav_active="accounts")
 
 
 @login_required
@@ -270,7 +386,8 @@ def contact_create(request: HttpRequest) -> HttpResponse:
             account = access_account(request.user, account_pk)
         except NotFound:
             account = None
-    form = ContactForm(request.POST or None, actor=request.user, account=account)
+    form = ContactForm(request.POST or None, actor=request.user, account=account,
+                       initial={"department": request.GET.get("department")})
 
     def save(version: int | None, data: dict[str, Any]) -> Contact:
         return services.create_contact(actor=request.user, **data)
@@ -295,6 +412,26 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "customers/contact_form.html", {
         "form": form, "contact": contact, "account": contact.account, "nav_active": "contacts",
     })
+
+
+@login_required
+def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_or_404(access_contact, request, pk, write=True)
+    if request.method == "POST":
+        if not deleted(request, lambda version: services.delete_contact(
+                actor=request.user, contact=contact, expected_version=version)):
+            return redirect("customers:contact_detail", pk=contact.pk)
+        messages.success(request, _("The contact “%(name)s” was deleted.") % {"name": contact})
+        # Back to the company, unless this user may see the contact but not the company.
+        if visible_accounts(request.user).filter(pk=contact.account_id).exists():
+            return redirect("customers:account_detail", pk=contact.account_id)
+        return redirect("customers:contact_list")
+    return confirm_delete_page(
+        request, record=contact, title=_("Delete contact"),
+        explanation=_("The contact is removed; their activities stay with the account. The "
+                      "audit ledger keeps the record of it."),
+        cancel_url=reverse("customers:contact_detail", args=[contact.pk]),
+        nav_active="contacts")
 
 
 # --- D2C customers -------------------------------------------------------------------------------
@@ -370,6 +507,24 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "customers/customer_form.html", {
         "form": form, "customer": customer, "nav_active": "customers",
     })
+
+
+@login_required
+def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_or_404(access_customer, request, pk, write=True)
+    if request.method == "POST":
+        if not deleted(request, lambda version: services.delete_customer(
+                actor=request.user, customer=customer, expected_version=version)):
+            return redirect("customers:customer_detail", pk=customer.pk)
+        messages.success(request, _("The customer “%(name)s” was deleted.")
+                         % {"name": customer})
+        return redirect("customers:customer_list")
+    return confirm_delete_page(
+        request, record=customer, title=_("Delete customer"),
+        explanation=_("The customer and their activities are removed. The audit ledger keeps "
+                      "the record of it."),
+        cancel_url=reverse("customers:customer_detail", args=[customer.pk]),
+        nav_active="customers")
 
 
 def local_day_bounds(day: Any, *, end: bool = False) -> datetime:

@@ -1,5 +1,5 @@
-"""Activities: the list of recorded touches, and "log activity" from an account, contact or
-customer page."""
+"""Activities: the list of recorded touches, "log activity" from an account, contact or
+customer page, and editing or deleting one (from its edit page)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kizuna.core.access import NotFound
 from kizuna.core.lists import get_or_404, render_list, save_form, with_editable
 from kizuna.customers.queries import access_account, access_contact, access_customer
 from kizuna.customers.search import search_condition
+from kizuna.customers.views import confirm_delete_page, deleted
 from kizuna.pipeline import services
 from kizuna.pipeline.forms import ActivityFilterForm, ActivityForm
 from kizuna.pipeline.models import Activity
@@ -53,8 +55,8 @@ def _subject_of(activity: Activity | None, links: dict[str, Any]) -> Any:
 
 
 def _back_url(record: Any) -> str:
-    from django.urls import reverse
-
+    if record is None:
+        return reverse("pipeline:activity_list")
     name = type(record).__name__.lower()
     return reverse(f"customers:{name}_detail", args=[record.pk])
 
@@ -98,3 +100,22 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "pipeline/activity_form.html", {
         "form": form, "activity": activity, "record": record, "back_url": _back_url(record),
         "nav_active": "activities"})
+
+
+@login_required
+def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = get_or_404(access_activity, request, pk, write=True)
+    record = _subject_of(activity, {})
+    if request.method == "POST":
+        if not deleted(request, lambda version: services.delete_activity(
+                actor=request.user, activity=activity, expected_version=version)):
+            return redirect("pipeline:activity_edit", pk=activity.pk)
+        messages.success(request, _("The activity “%(subject)s” was deleted.")
+                         % {"subject": activity.subject})
+        return redirect(_back_url(record))
+    return confirm_delete_page(
+        request, record=activity, title=_("Delete activity"),
+        explanation=_("The activity and its outcome are removed. The audit ledger keeps the "
+                      "record of it."),
+        cancel_url=reverse("pipeline:activity_edit", args=[activity.pk]),
+        nav_active="activities")
