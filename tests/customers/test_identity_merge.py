@@ -143,3 +143,18 @@ def test_reimporting_a_merged_duplicates_id_updates_the_survivor(rep) -> None:  
     survivor.refresh_from_db()
     assert (survivor.external_id, survivor.phone) == ("A1", "+819011112222")
     assert Customer.objects.count() == 2
+
+
+def test_a_merge_survivor_cannot_be_deleted_until_the_merge_is_undone(rep) -> None:  # type: ignore[no-untyped-def]
+    from django.core.exceptions import ValidationError
+
+    from kizuna.customers.services import delete_customer
+
+    survivor = create_customer(actor=rep, family_name="山田")
+    duplicate = create_customer(actor=rep, family_name="山田")
+    merge = merge_records(actor=rep, survivor=survivor, duplicates=[duplicate])
+    with pytest.raises(ValidationError):
+        delete_customer(actor=rep, customer=survivor, expected_version=None)
+    undo_merge(actor=rep, merge=merge)
+    delete_customer(actor=rep, customer=survivor, expected_version=None)
+    assert list(Customer.objects.all()) == [duplicate]

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from kizuna.commerce import exports
 from kizuna.commerce.forms import OrderFilterForm, ProductFilterForm
-from kizuna.commerce.models import Product
+from kizuna.commerce.models import Order, Product
 from kizuna.commerce.queries import visible_orders
+from kizuna.core.exports import export_response
 from kizuna.core.lists import render_list
 from kizuna.core.models import Role
 from kizuna.customers.search import search_condition
 from kizuna.customers.views import local_day_bounds
 
 
-@login_required
-def product_list(request: HttpRequest) -> HttpResponse:
-    form = ProductFilterForm(request.GET, actor=request.user)
+def _products(form: ProductFilterForm) -> QuerySet[Product]:
     values = form.values()
     products = Product.objects.all()
     for word in values.get("q", "").split():
@@ -27,19 +29,39 @@ def product_list(request: HttpRequest) -> HttpResponse:
         products = products.filter(category__icontains=values["category"])
     if values.get("active") is not None:
         products = products.filter(active=values["active"])
-    return render_list(request, queryset=products, form=form,
+    return products
+
+
+def _can_see_costs(user: Any) -> bool:
+    # Costs are for those who maintain the masters.
+    return bool(user.is_administrator or user.role == Role.MANAGER)
+
+
+@login_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    form = ProductFilterForm(request.GET, actor=request.user)
+    return render_list(request, queryset=_products(form), form=form,
                        orders={"code": ("code", "pk"), "name": ("name", "pk"),
                                "recent": ("-updated_at", "-pk")},
                        table="commerce/partials/product_table.html",
                        context={"nav_active": "products", "title": _("Products"),
-                                # Costs are for those who maintain the masters.
-                                "show_cost": request.user.is_administrator
-                                or request.user.role == Role.MANAGER})
+                                "show_cost": _can_see_costs(request.user),
+                                "export_url": "commerce:product_export",
+                                "import_kind": "products" if _can_see_costs(request.user)
+                                else None})
 
 
 @login_required
-def order_list(request: HttpRequest) -> HttpResponse:
-    form = OrderFilterForm(request.GET, actor=request.user)
+def product_export(request: HttpRequest) -> HttpResponse:
+    columns = exports.product_columns()
+    if not _can_see_costs(request.user):
+        columns = [c for c in columns if c.name != "unit_cost"]
+    return export_response(request, rows=_products(ProductFilterForm(
+        request.GET, actor=request.user)).iterator(2000), columns=columns,
+        basename="products", title=_("Products"))
+
+
+def _orders(request: HttpRequest, form: OrderFilterForm) -> QuerySet[Order]:
     values = form.values()
     orders = visible_orders(request.user)
     if values.get("q"):
@@ -55,8 +77,24 @@ def order_list(request: HttpRequest) -> HttpResponse:
         orders = orders.filter(channel=values["channel"])
     if values.get("kind"):
         orders = orders.filter(kind=values["kind"])
-    return render_list(request, queryset=orders, form=form,
+    return orders
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    form = OrderFilterForm(request.GET, actor=request.user)
+    return render_list(request, queryset=_orders(request, form), form=form,
                        orders={"newest": ("-ordered_at", "-pk"),
                                "oldest": ("ordered_at", "pk")},
                        table="commerce/partials/order_table.html",
-                       context={"nav_active": "orders", "title": _("Orders")})
+                       context={"nav_active": "orders", "title": _("Orders"),
+                                "export_url": "commerce:order_export",
+                                "import_kind": "orders"})
+
+
+@login_required
+def order_export(request: HttpRequest) -> HttpResponse:
+    """One row per order line, as the orders import reads them."""
+    form = OrderFilterForm(request.GET, actor=request.user)
+    return export_response(request, rows=exports.order_lines(_orders(request, form)).iterator(
+        2000), columns=exports.order_columns(), basename="orders", title=_("Orders"))

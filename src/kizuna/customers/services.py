@@ -245,6 +245,12 @@ def _update(actor: User, instance: OwnedT, expected_version: int | None, fields:
 def _delete(actor: User, instance: OwnedModel, expected_version: int | None) -> None:
     if not can_edit(actor, instance):
         raise PermissionDenied
+    merged = getattr(instance, "merged_records", None)
+    if merged is not None and merged.exists():
+        # Deleting a merge survivor would bring its merged duplicates back to life (and leave
+        # the merge pointing nowhere): the merges must be undone first.
+        raise ValidationError(_("Other records were merged into this one; undo those merges "
+                                "(名寄せ) before deleting it."))
     delete_record(actor, instance, expected_version=expected_version)
 
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Model, ProtectedError, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -100,6 +100,9 @@ def deleted(request: HttpRequest, delete: Callable[[int], object]) -> bool:
     except ProtectedError:
         messages.error(request, _("This record cannot be deleted because other records (such "
                                   "as orders) still refer to it."))
+        return False
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
         return False
     return True
 
