@@ -10,8 +10,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import phonenumbers
-
 from kizuna.japanese import (
     ValueParseError,
     company_kana_key,
@@ -24,7 +22,6 @@ from kizuna.japanese import (
     normalize_postal_code,
     normalize_width,
 )
-from kizuna.japanese.tables import DASH_LIKE
 
 __all__ = [
     "address_key",
@@ -77,62 +74,9 @@ def company_kana_name_key(value: object) -> str | None:
 
 # --- phones --------------------------------------------------------------------------------
 
-# Full-width digits and plus to ASCII; dashes, spaces and brackets (any width) dropped.
-_PHONE_FAST = str.maketrans(
-    {**{chr(0xFF10 + d): str(d) for d in range(10)}, "＋": "+",
-     **dict.fromkeys([*DASH_LIKE, " ", "\u3000", "\t", "(", ")", "（", "）"])}
-)
-_JP_NATIONAL = re.compile(r"0([1-9][0-9]{8,9})")
-_JP_INTERNATIONAL = re.compile(r"\+81([1-9][0-9]{8,9})")
-
-
 def phone_key(value: object) -> str | None:
-    """E.164 (+81312345678) exactly as `kizuna.japanese.normalize_phone` gives it, or None.
-
-    The common Japanese shapes (03-1234-5678, 0312345678, (03)1234-5678, +81 3-1234-5678,
-    full-width, ー typed as a dash) take a fast path: no text normalisers, no parser, and
-    libphonenumber's validity patterns for Japan compiled once (`_valid_japanese`) — 2 µs
-    instead of 50. Anything else goes through `normalize_phone` itself. The two agree on every
-    input the tests throw at them (tests/identity/test_keys.py).
-    """
-    text = str(value)
-    cleaned = text.translate(_PHONE_FAST)
-    match = _JP_NATIONAL.fullmatch(cleaned) or _JP_INTERNATIONAL.fullmatch(cleaned)
-    if match is None:
-        return normalize_phone(text)
-    national = match.group(1)
-    return f"+81{national}" if _valid_japanese(national) else None
-
-
-def _japanese_number_types() -> tuple[tuple[frozenset[int], re.Pattern[str]], ...]:
-    """libphonenumber's own data for Japan: (allowed lengths, pattern) per number type.
-
-    `phonenumbers.is_valid_number` tries these one by one through generic Python code (13 µs a
-    number, most of the cost of 100,000 phones); the same patterns compiled once take 1 µs.
-    The hypothesis test in tests/identity/test_keys.py holds the two to the same answers.
-    """
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region("JP")
-    general = metadata.general_desc
-    types = []
-    for name in ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number",
-                 "pager", "uan", "voicemail", "fixed_line", "mobile"):
-        desc = getattr(metadata, name)
-        if desc is not None and desc.national_number_pattern:
-            lengths = desc.possible_length or general.possible_length
-            types.append((frozenset(lengths), re.compile(desc.national_number_pattern)))
-    return ((frozenset(general.possible_length), re.compile(general.national_number_pattern)),
-            *types)
-
-
-_JP_GENERAL, *_JP_TYPES = _japanese_number_types()
-
-
-def _valid_japanese(national: str) -> bool:
-    """Whether libphonenumber calls +81 ``national`` a valid number (see above)."""
-    length = len(national)
-    if length not in _JP_GENERAL[0] or not _JP_GENERAL[1].fullmatch(national):
-        return False
-    return any(length in lengths and pattern.fullmatch(national) for lengths, pattern in _JP_TYPES)
+    """E.164 (+81312345678) as `kizuna.japanese.normalize_phone` gives it, or None."""
+    return normalize_phone(str(value))
 
 
 def phone_head_key(key: object) -> str | None:
