@@ -569,3 +569,18 @@ def test_custom_fields_in_form_detail_and_export(rep, admin_user, client_for) ->
         client.get("/accounts/export/").content.decode("utf-8-sig"))))
     assert rows[0][-2:] == ["予算月", "導入日"]
     assert rows[1][-2:] == ["4", ""]
+
+
+def test_tags_are_typed_in_one_box_and_shown_on_the_account(rep, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(rep)
+    response = client.post("/accounts/new/", {"name": "タグ商事", "tags": "重点先、関東, 重点先 ;新規"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    account = Account.objects.get()
+    assert account.tags == ["重点先", "関東", "新規"]  # split the Japanese way, duplicates dropped
+    detail = client.get(f"/accounts/{account.pk}/").content.decode()
+    assert detail.count('class="badge tag"') == 3
+    form = client.get(f"/accounts/{account.pk}/edit/").content.decode()
+    assert 'value="重点先、関東、新規"' in form
+    client.post(f"/accounts/{account.pk}/edit/", {"name": "タグ商事", "tags": "", "version": 1})
+    account.refresh_from_db()
+    assert account.tags == []

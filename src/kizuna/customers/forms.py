@@ -104,17 +104,34 @@ class CustomFieldsMixin:
         return version, data
 
 
+class TagsField(forms.CharField):
+    """Tags typed in one box, separated the way people do (、 , ; ／): a list in the record."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "、".join(value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        from kizuna.customers.imports import parse_tags
+
+        text = super().to_python(value)
+        return parse_tags(text) if text else []
+
+
 class AccountForm(CustomFieldsMixin, ServiceForm):
     custom_entity = CustomFieldDefinition.Entity.ACCOUNT
 
     website = forms.URLField(label=Account._meta.get_field("website").verbose_name,
                              required=False, assume_scheme="https")
+    tags = TagsField(label=Account._meta.get_field("tags").verbose_name, required=False,
+                     help_text=_("Separate with 、 or commas, e.g. 重点先、関東"))
 
     class Meta:
         model = Account
         fields = ["name", "name_kana", "corporate_number", "industry", "employee_band",
-                  "relationship_level", "phone", "website", "postal_code", "prefecture", "city",
-                  "address_line1", "address_line2", "owner", "team"]
+                  "relationship_level", "tags", "phone", "website", "postal_code", "prefecture",
+                  "city", "address_line1", "address_line2", "owner", "team"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
