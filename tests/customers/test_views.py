@@ -573,7 +573,8 @@ def test_custom_fields_in_form_detail_and_export(rep, admin_user, client_for) ->
 
 def test_tags_are_typed_in_one_box_and_shown_on_the_account(rep, client_for) -> None:  # type: ignore[no-untyped-def]
     client = client_for(rep)
-    response = client.post("/accounts/new/", {"name": "タグ商事", "tags": "重点先、関東, 重点先 ;新規"})
+    response = client.post("/accounts/new/", {"name": "タグ商事",
+                                              "tags": "重点先、関東, 重点先 ;新規"})
     assert response.status_code == 302, response.content.decode()[:2000]
     account = Account.objects.get()
     assert account.tags == ["重点先", "関東", "新規"]  # split the Japanese way, duplicates dropped
