@@ -13,7 +13,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kizuna.core.models import Role, User
+from kizuna.core.management.actor import command_actor
+from kizuna.core.models import User
 from kizuna.customers.identity import (
     MERGEABLE,
     MergeError,
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         undo.add_argument("--as", dest="username")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = _actor(options.get("username"))
+        actor = command_actor(options.get("username"))
         try:
             getattr(self, f"_{options['action']}")(actor, options)
         except (MergeError, ValidationError, PermissionDenied) as exc:
@@ -102,15 +103,3 @@ class Command(BaseCommand):
         self.stdout.write(f"Undone: {merge.merged_ids} are separate from "
                           f"{merge.survivor_id} again")
 
-
-def _actor(username: str | None) -> User:
-    if username:
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"No active user {username!r}")
-        return user
-    admins = list(User.objects.filter(role=Role.ADMINISTRATOR, is_active=True)[:2])
-    if len(admins) != 1:
-        raise CommandError("Say who acts with --as USERNAME (there is not exactly one active "
-                           "administrator)")
-    return admins[0]

@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kizuna.core.imports import import_file, kinds
-from kizuna.core.models import Role, Team, User
+from kizuna.core.management.actor import command_actor
+from kizuna.core.models import Team
 from kizuna.tabular import ENCODINGS
 
 MAX_ERRORS_SHOWN = 50
@@ -65,7 +66,7 @@ class Command(BaseCommand):
             if not isinstance(mapping_doc.get("columns", {}), dict):
                 raise CommandError("The mapping's \"columns\" must be an object")
         source = options["source"] or mapping_doc.get("source") or path.stem
-        actor = self._actor(options["username"])
+        actor = command_actor(options["username"])
         team = None
         if options["team"]:
             team = Team.objects.filter(name=options["team"]).first()
@@ -97,18 +98,6 @@ class Command(BaseCommand):
             self._print(result, options)
         if result.refused:
             sys.exit(1)
-
-    def _actor(self, username: str | None) -> User:
-        if username:
-            user = User.objects.filter(username=username, is_active=True).first()
-            if user is None:
-                raise CommandError(f"No active user {username!r}")
-            return user
-        admins = list(User.objects.filter(role=Role.ADMINISTRATOR, is_active=True)[:2])
-        if len(admins) != 1:
-            raise CommandError("Say who imports with --as USERNAME (there is not exactly one "
-                               "active administrator)")
-        return admins[0]
 
     def _print(self, result: Any, options: dict[str, Any]) -> None:
         out = self.stdout
