@@ -173,15 +173,16 @@ class ProductImport(ImportKind):
             "カテゴリ", "カテゴリー", "分類", "商品分類", "商品カテゴリ", "category")),
         Column("list_price", _label(Product, "list_price"), (
             "定価", "販売価格", "単価", "売価", "価格", "標準価格", "list price", "price"),
-            parse=parse_money),
+            parse=parse_money, repeats=True),
         Column("unit_cost", _label(Product, "unit_cost"), (
             "原価", "仕入価格", "仕入単価", "仕入値", "原単価", "unit cost", "cost"),
-            parse=parse_money),
+            parse=parse_money, repeats=True),
         Column("recurring", _label(Product, "recurring"), (
             "定期", "定期便", "サブスク", "サブスクリプション", "定期購入", "subscription"),
-            parse=parse_flag),
+            parse=parse_flag, repeats=True),
         Column("active", _label(Product, "active"), (
-            "有効", "販売中", "取扱", "取扱中", "販売状態", "active"), parse=parse_flag),
+            "有効", "販売中", "取扱", "取扱中", "販売状態", "active"),
+            parse=parse_flag, repeats=True),
     )
 
     def clean(self, values: dict[str, Any], context: Context) -> dict[str, Any]:
@@ -270,7 +271,8 @@ class OrderImport(ImportKind):
             "order number", "order no"), required=True),
         Column("ordered_at", _label(Order, "ordered_at"), (
             "注文日", "受注日", "購入日", "注文日時", "受注日時", "購入日時", "売上日",
-            "order date", "date"), parse=parse_ordered_at, required=True),
+            "order date", "date"), parse=parse_ordered_at, required=True,
+            repeats=True),
         Column("customer", gettext_lazy("customer ID"), (
             "顧客ID", "会員番号", "顧客番号", "会員ID", "顧客コード", "お客様番号", "customer id",
             "customer number", "member id")),
@@ -285,23 +287,25 @@ class OrderImport(ImportKind):
             "商品コード", "品番", "商品番号", "品目コード", "SKU", "product code", "item code"),
             required=True),
         Column("quantity", _label(OrderLine, "quantity"), (
-            "数量", "個数", "注文数", "購入数", "qty", "quantity"), parse=parse_integer,
-            required=True),
+            "数量", "個数", "注文数", "購入数", "qty", "quantity"),
+            parse=parse_integer, repeats=True, required=True),
         Column("unit_price", _label(OrderLine, "unit_price"), (
-            "単価", "販売単価", "売価", "unit price", "price"), parse=parse_money),
+            "単価", "販売単価", "売価", "unit price", "price"),
+            parse=parse_money, repeats=True),
         Column("discount", _label(OrderLine, "discount"), (
             "値引", "値引き", "割引", "値引額", "割引額", "明細値引", "line discount", "discount"),
-            parse=parse_discount),
+            parse=parse_discount, repeats=True),
         Column("cost_of_goods", _label(OrderLine, "cost_of_goods"), (
-            "原価", "売上原価", "原価合計", "cost of goods", "cogs"), parse=parse_money),
+            "原価", "売上原価", "原価合計", "cost of goods", "cogs"),
+            parse=parse_money, repeats=True),
         Column("shipping_fee", _label(Order, "shipping_fee"), (
-            "送料", "配送料", "shipping", "shipping fee"), parse=parse_money),
+            "送料", "配送料", "shipping", "shipping fee"), parse=parse_money, repeats=True),
         Column("fulfilment_cost", _label(Order, "fulfilment_cost"), (
             "配送費用", "出荷コスト", "配送コスト", "物流費", "fulfilment cost",
-            "fulfillment cost"), parse=parse_money),
+            "fulfillment cost"), parse=parse_money, repeats=True),
         Column("order_discount", _label(Order, "discount"), (
             "注文値引", "注文値引き", "注文割引", "クーポン値引", "クーポン割引", "order discount",
-            "coupon discount"), parse=parse_discount),
+            "coupon discount"), parse=parse_discount, repeats=True),
     )
 
     # --- one row = one line

@@ -42,6 +42,7 @@ from kizuna.tabular import TableError, TableReader
 
 LEDGER_ACTION = "import"
 LOOKUP_CHUNK = 500  # ids per IN (...) query: well under SQLite's parameter limit
+MEMO_SIZE = 100_000  # distinct values remembered per repeating column
 
 Progress = Callable[[int, int | None], None]  # (rows done, rows in total if known)
 
@@ -59,6 +60,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     parse: Callable[[str], Any] | None = None
     required: bool = False
+    # Parse each distinct cell text once per import: for columns whose values repeat (dates,
+    # postal codes, genders, yes/no) a million-row file holds a few thousand distinct values.
+    repeats: bool = False
 
     def header_keys(self) -> set[str]:
         """Names this column is recognised by: its name, its label in every language (a file
@@ -366,6 +370,8 @@ def run_import(*, actor: User, kind: ImportKind, table: TableReader, data: bytes
     key_position = next((i for i, (_n, target) in enumerate(result.mapping.items())
                          if target == kind.key_column), None)
 
+    parsed: dict[str, dict[str, tuple[Any, str | None]]] = {
+        column.name: {} for _i, _h, column in positions if column.repeats}
     for line, cells in table:
         result.rows += 1
         row_errors: list[RowError] = []
@@ -377,10 +383,20 @@ def run_import(*, actor: User, kind: ImportKind, table: TableReader, data: bytes
             if column.parse is None:
                 values[column.name] = text
                 continue
-            try:
-                values[column.name] = column.parse(text)
-            except (ValueParseError, ValidationError, ValueError) as exc:
-                row_errors.append(RowError(line, header, parse_message(exc, text)))
+            memo = parsed.get(column.name) if column.repeats else None
+            if memo is not None and text in memo:
+                value, message = memo[text]
+            else:
+                try:
+                    value, message = column.parse(text), None
+                except (ValueParseError, ValidationError, ValueError) as exc:
+                    value, message = None, parse_message(exc, text)
+                if memo is not None and len(memo) < MEMO_SIZE:
+                    memo[text] = (value, message)
+            if message is None:
+                values[column.name] = value
+            else:
+                row_errors.append(RowError(line, header, message))
         if not row_errors:
             try:
                 fields = kind.clean(values, context)

@@ -207,16 +207,17 @@ PERSON_COLUMNS = (
         "phone number", "tel", "mobile"), parse=clean_phone),
     Column("email_opt_in", gettext_lazy("agrees to email"), (
         "メール配信", "メルマガ", "メルマガ購読", "メール許諾", "メール配信可否", "email opt in"),
-        parse=parse_flag),
+        parse=parse_flag, repeats=True),
     Column("phone_opt_in", gettext_lazy("agrees to calls"), (
-        "電話可否", "電話連絡可", "phone opt in"), parse=parse_flag),
+        "電話可否", "電話連絡可", "phone opt in"), parse=parse_flag, repeats=True),
     Column("postal_mail_opt_in", gettext_lazy("agrees to postal mail"), (
         "DM可否", "DM送付", "郵送DM", "ダイレクトメール", "postal mail opt in"),
-        parse=parse_flag),
+        parse=parse_flag, repeats=True),
 )
 ADDRESS_COLUMNS = (
-    Column("postal_code", gettext_lazy("postal code"), ("郵便番号", "〒", "郵便", "zip", "zip code",
-                                                        "postcode"), parse=clean_postal_code),
+    Column("postal_code", gettext_lazy("postal code"), (
+        "郵便番号", "〒", "郵便", "zip", "zip code", "postcode"),
+        parse=clean_postal_code, repeats=True),
     Column("prefecture", gettext_lazy("prefecture"), ("都道府県", "県", "prefecture")),
 )
 
@@ -466,13 +467,14 @@ class CustomerImport(_OwnedKind):
     required_any = (("family_name", "full_name", "kizuna_id"),)
     columns = (
         KIZUNA_ID, EXTERNAL_ID, *PERSON_COLUMNS, *ADDRESS_COLUMNS,
-        Column("gender", gettext_lazy("gender"), ("性別", "sex"), parse=parse_gender),
+        Column("gender", gettext_lazy("gender"), ("性別", "sex"), parse=parse_gender, repeats=True),
         Column("birth_year", gettext_lazy("birth year"), ("生年", "生まれ年", "誕生年"),
-               parse=parse_year),
+               parse=parse_year, repeats=True),
         Column("birth_date", gettext_lazy("birth date"), ("生年月日", "誕生日", "date of birth",
-                                                          "birthday"), parse=_date),
+                                                          "birthday"), parse=_date, repeats=True),
         Column("first_purchase_date", gettext_lazy("first purchase"), (
-            "初回購入日", "初回購入", "初回注文日", "first purchase date"), parse=_date),
+            "初回購入日", "初回購入", "初回注文日", "first purchase date"),
+            parse=_date, repeats=True),
         OWNER,
     )
 
@@ -512,7 +514,8 @@ class AccountImport(_OwnedKind):
             "法人番号", "corporate number"), parse=clean_corporate_number),
         Column("industry", gettext_lazy("industry"), ("業種", "業界", "industry")),
         Column("employee_band", gettext_lazy("employees"), (
-            "従業員数", "社員数", "従業員規模", "employees"), parse=parse_employee_band),
+            "従業員数", "社員数", "従業員規模", "employees"),
+            parse=parse_employee_band, repeats=True),
         *ADDRESS_COLUMNS,
         Column("city", gettext_lazy("city"), ("市区町村", "市町村", "city")),
         Column("address_line1", gettext_lazy("address line 1"), (
@@ -524,7 +527,7 @@ class AccountImport(_OwnedKind):
         Column("website", gettext_lazy("website"), ("URL", "ホームページ", "HP", "ウェブサイト",
                                                     "website", "web")),
         Column("relationship_level", gettext_lazy("relationship level"), (
-            "関係レベル", "関係性", "relationship"), parse=parse_level),
+            "関係レベル", "関係性", "relationship"), parse=parse_level, repeats=True),
         Column("tags", gettext_lazy("tags"), ("タグ", "tag"), parse=parse_tags),
         OWNER,
     )
@@ -573,7 +576,7 @@ class ContactImport(_OwnedKind):
             "部署", "部署名", "部門", "所属", "department")),
         Column("title", gettext_lazy("title"), ("役職", "肩書", "役職名", "title", "job title")),
         Column("buying_role", gettext_lazy("buying role"), ("役割", "購買役割", "buying role"),
-               parse=parse_buying_role),
+               parse=parse_buying_role, repeats=True),
         *PERSON_COLUMNS,
         OWNER,
     )
