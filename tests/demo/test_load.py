@@ -62,6 +62,9 @@ def test_tiny_load_stores_exactly_what_was_generated() -> None:
         "orders": sum(len(b.orders) for b in (*accounts, *customers)),
         "order_lines": sum(len(o.lines) for b in (*accounts, *customers) for o in b.orders),
         "activities": sum(len(b.activities) for b in (*accounts, *customers)),
+        "leads": sum(len(data.leads(b)) for b in accounts),
+        "lead_transitions": sum(len(lead.transitions) for b in accounts
+                                for lead in data.leads(b)),
     }
     assert result.counts == expected == demo_counts()
     first = customers[0].customer

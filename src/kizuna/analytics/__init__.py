@@ -12,6 +12,8 @@ Modules:
 
 - :mod:`kizuna.analytics.clv` — predictive customer lifetime value: BG/NBD, Pareto/NBD and
   Gamma-Gamma estimators, and ``summary_from_transactions`` to build their inputs.
+- :mod:`kizuna.analytics.funnel` — THE MODEL's lead funnel from a stage transition log: flow,
+  balance, conversion, time in stage and fast passes per stage and period.
 """
 
 from kizuna.analytics._base import ConvergenceError, NotFittedError

@@ -29,13 +29,17 @@ from kizuna.analytics._base import FloatArray
 
 __all__ = [
     "DataError",
+    "StageLog",
     "SummaryColumns",
     "Table",
     "Transactions",
     "parse_amounts",
     "parse_date_text",
     "parse_dates",
+    "parse_datetime_text",
+    "parse_datetimes",
     "parse_ids",
+    "read_stage_log",
     "read_summary",
     "read_table",
     "read_transactions",
@@ -256,12 +260,66 @@ def parse_dates(table: Table, name: str, *, option: str | None = None) -> NDArra
         date = parse_date_text(text)
         if date is None:
             first = int(np.flatnonzero(inverse.reshape(-1) == i)[0])
-            shown = repr(text) if text else "an empty value"
+            shown = repr(str(text)) if text else "an empty value"
             raise DataError(
                 f"{table.source}: {table.where(first)}: cannot read {shown} in column "
                 f"{name!r} as a date (expected e.g. 2024-01-31, 2024/1/31 or 2024年1月31日)"
             )
         parsed[i] = date
+    return parsed[inverse.reshape(-1)]
+
+
+# The date forms of _DATE, then an optional time of day kept to the second. No timezone offset:
+# entries are local times (as the dates above), the caller's calendar decides the day.
+_DATETIME = re.compile(
+    r"(?P<y>\d{4})(?:[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?|(?P<m8>\d{2})(?P<d8>\d{2}))"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?"
+)
+
+
+def parse_datetime_text(text: str) -> np.datetime64 | None:
+    """A local date and time from text such as 2024-01-31 09:30, 2024/1/31 9:30:15 or
+    2024-01-31T09:30:15 (fractions of a second dropped; a date alone is midnight); None if it
+    is not one — a timezone offset (+09:00, Z) included."""
+    match = _DATETIME.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if match is None:
+        return None
+    try:
+        day = dt.date(int(match["y"]), int(match["m"] or match["m8"]),
+                      int(match["d"] or match["d8"]))
+        clock = dt.time(int(match["H"] or 0), int(match["M"] or 0), int(match["S"] or 0))
+    except ValueError:  # e.g. 2024-02-30 or 25:00
+        return None
+    # Naive on purpose: a local wall-clock time, never converted.
+    seconds = clock.hour * 3600 + clock.minute * 60 + clock.second
+    return np.datetime64(day, "s") + np.timedelta64(seconds, "s")
+
+
+def parse_datetimes(table: Table, name: str, *, option: str | None = None
+                    ) -> NDArray[np.datetime64]:
+    """Column ``name`` as local datetimes (``datetime64[s]``), like :func:`parse_dates` but
+    keeping the time of day. Each distinct text is parsed once; raises naming the first bad
+    value's line."""
+    values = table.column(name, option=option)
+    if np.issubdtype(values.dtype, np.datetime64):
+        return values.astype("datetime64[s]")
+    if values.dtype == object:
+        if any(getattr(v, "tzinfo", None) is not None for v in values):
+            raise DataError(f"{table.source}: column {name!r} holds timezone-aware datetimes")
+        values = np.array(["" if v is None else str(v) for v in values], dtype=str)
+    distinct, inverse = np.unique(values.astype(str), return_inverse=True)
+    parsed = np.empty(len(distinct), dtype="datetime64[s]")
+    for i, text in enumerate(distinct):
+        moment = parse_datetime_text(text)
+        if moment is None:
+            first = int(np.flatnonzero(inverse.reshape(-1) == i)[0])
+            shown = repr(str(text)) if text else "an empty value"
+            raise DataError(
+                f"{table.source}: {table.where(first)}: cannot read {shown} in column "
+                f"{name!r} as a local date and time (expected e.g. 2024-01-31 09:30 or "
+                "2024/1/31; no timezone offset)"
+            )
+        parsed[i] = moment
     return parsed[inverse.reshape(-1)]
 
 
@@ -405,6 +463,49 @@ def read_summary(path: str | Path, *, customer: str | None = None) -> SummaryCol
         T=parse_amounts(table, found["T"] or ""),
         monetary_value=None if money is None else parse_amounts(table, money),
     )
+
+
+# ------------------------------------------------------------------------------------------
+# The input of the funnel
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageLog:
+    """A lead transition log: aligned lead ids, stage names and local entry datetimes."""
+
+    lead_id: NDArray[Any]
+    stage: NDArray[np.str_]
+    entered_at: NDArray[np.datetime64]
+
+    def __len__(self) -> int:
+        return len(self.lead_id)
+
+
+def read_stage_log(
+    path: str | Path,
+    *,
+    stages: Sequence[str],
+    lead: str = "lead_id",
+    stage: str = "stage",
+    entered_at: str = "entered_at",
+    options: tuple[str, str, str] = ("--lead", "--stage", "--entered-at"),
+) -> StageLog:
+    """Read a transition log (one row per stage entry); a stage not in ``stages`` is refused,
+    naming its line."""
+    table = read_table(path)
+    ids = parse_ids(table, lead, option=options[0])
+    names = np.char.strip(table.column(stage, option=options[1]).astype(str))
+    known = np.isin(names, np.array(list(stages), dtype=str))
+    if not known.all():
+        first = int(np.flatnonzero(~known)[0])
+        unknown = sorted(set(names[~known].tolist()))
+        raise DataError(
+            f"{table.source}: {table.where(first)}: unknown stage {str(names[first])!r} in "
+            f"column {stage!r} (unknown: {', '.join(map(repr, unknown[:10]))}); stages are "
+            f"{', '.join(stages)}"
+        )
+    return StageLog(ids, names, parse_datetimes(table, entered_at, option=options[2]))
 
 
 # ------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {"label": _("Orders"), "url": reverse("commerce:order_list"), "key": "orders"},
         {"label": _("Activities"), "url": reverse("pipeline:activity_list"),
          "key": "activities"},
+        {"label": _("Pipeline"), "url": reverse("pipeline:funnel"), "key": "pipeline"},
         {"label": _("Jobs"), "url": reverse("core:job_list"), "key": "jobs"},
     ]
     if user.can_write:

@@ -1,4 +1,5 @@
-"""The demo company, generated: one entry point over the masters, the B2B and the D2C lines.
+"""The demo company, generated: one entry point over the masters, the B2B and the D2C lines, and
+the B2B leads of THE MODEL.
 
 Pure (no Django): ``DemoData(plan)`` yields rows as named tuples, deterministically for the
 plan's seed (docs/decisions/0103-demo-data.md). Accounts and customers are generated one at a
@@ -15,6 +16,7 @@ from kizuna.demo.b2b import B2B
 from kizuna.demo.base import AccountBundle, CampaignRow, CustomerBundle, Plan
 from kizuna.demo.catalogue import Product, Staff
 from kizuna.demo.d2c import D2C
+from kizuna.demo.leads import LeadRow, Leads
 
 
 class DemoData:
@@ -22,6 +24,7 @@ class DemoData:
         self.plan = plan
         self.b2b = B2B(plan)
         self.d2c = D2C(plan)
+        self.lead_generator = Leads(plan)
 
     teams: tuple[str, ...] = catalogue.TEAMS
     staff: tuple[Staff, ...] = catalogue.STAFF
@@ -42,3 +45,8 @@ class DemoData:
         for index in range(start, self.plan.customers if stop is None else
                            min(stop, self.plan.customers)):
             yield self.d2c.customer(index)
+
+    def leads(self, bundle: AccountBundle) -> tuple[LeadRow, ...]:
+        """The leads of one generated account (its own random stream: adding leads changes
+        nothing else a seed generates)."""
+        return self.lead_generator.for_account(bundle)

@@ -3,7 +3,8 @@
 Rows are written in batches, one transaction per batch, because the large scale is a million
 customers and ten million order lines: going through the per-record services (validation, one
 ledger entry per row) would take hours and bury the audit ledger. Accounts, departments,
-contacts and activities use ``bulk_create``; customers, orders and order lines, nine rows in
+contacts, activities, leads and their stage transitions use ``bulk_create``; customers, orders
+and order lines, nine rows in
 ten, use ``kizuna.core.bulk.insert_rows`` (plain parameterised INSERTs with the columns
 from the models' metadata), which is several times faster and writes the same values. What
 the services would do to each row is done here too: names keep their legal form as typed
@@ -65,7 +66,10 @@ from kizuna.demo.base import (
     Plan,
 )
 from kizuna.demo.generate import DemoData
-from kizuna.pipeline.models import Activity
+from kizuna.demo.leads import LeadRow
+from kizuna.pipeline.models import Activity, Lead, LeadTransition
+from kizuna.pipeline.queries import lead_stages, stage_path
+from kizuna.pipeline.services import create_default_stages
 
 SOURCE = "demo"
 DEMO_PASSWORD = "kizuna-demo-2026"  # noqa: S105 - printed by the command; demo logins only
@@ -121,6 +125,8 @@ def demo_counts() -> dict[str, int]:
         "order_lines": OrderLine.objects.filter(order__source=SOURCE).count(),
         "activities": Activity.objects.filter(Q(account__source=SOURCE)
                                               | Q(customer__source=SOURCE)).count(),
+        "leads": Lead.objects.filter(account__source=SOURCE).count(),
+        "lead_transitions": LeadTransition.objects.filter(lead__account__source=SOURCE).count(),
     }
 
 
@@ -232,6 +238,7 @@ class _Loader:
         self.media: dict[str, int] = {}
         self.campaigns: dict[str, int] = {}
         self.products: dict[str, int] = {}
+        self.stages: dict[str, int] = {}
 
     # --- users, teams, masters -------------------------------------------------------------------
 
@@ -271,6 +278,9 @@ class _Loader:
                      cost=r.cost, active=r.active,
                      medium_id=self.media[r.medium] if r.medium else None)
             for r in self.data.campaigns])
+        # The default lead stages (a database emptied by `flush` lost the migration's rows).
+        create_default_stages(actor=self.actor)
+        self.stages = {stage.code: stage.pk for stage in lead_stages()}
         if not CustomFieldDefinition.objects.filter(
                 entity=CustomFieldDefinition.Entity.ACCOUNT, key="fiscal_month").exists():
             # The customer's budget calendar (需要期): their fiscal year ends in this month.
@@ -332,6 +342,8 @@ class _Loader:
         rows += self._orders(orders, account_ids=account_ids, department_ids=department_ids)
         rows += self._activities([a for b in bundles for a in b.activities],
                                  account_ids=account_ids, contact_ids=contact_ids)
+        rows += self._leads([lead for b in bundles for lead in self.data.leads(b)],
+                            account_ids=account_ids, contact_ids=contact_ids)
         if self.progress:
             self.progress("accounts", len(bundles), rows)
 
@@ -431,6 +443,36 @@ class _Loader:
         return len(activities) + len(links)
 
 
+    def _leads(self, rows: list[LeadRow], *, account_ids: dict[str, int],
+               contact_ids: dict[str, int]) -> int:
+        """Leads in their latest stage, then every stage entry with its fast-pass flag by the
+        pipeline's own rule (what ``pipeline.services.move_lead`` would have recorded)."""
+        if not rows:
+            return 0
+        u, t, stages = self.users, self.teams, self.stages
+        path = stage_path()
+        leads = Lead.objects.bulk_create([Lead(
+            owner_id=u[r.owner], team_id=t[r.team], account_id=account_ids[r.account],
+            contact_id=contact_ids[r.contact] if r.contact else None, interest=r.interest,
+            lead_source=r.lead_source, acquired_at=r.acquired_at,
+            acquisition_cost=r.acquisition_cost, stage_id=stages[r.transitions[-1].stage],
+            stage_entered_at=r.transitions[-1].at, version=len(r.transitions),
+        ) for r in rows], batch_size=self.batch_size)
+        transitions = []
+        for lead, row in zip(leads, rows, strict=True):
+            previous: str | None = None
+            for step in row.transitions:
+                transitions.append(LeadTransition(
+                    lead_id=lead.pk, from_stage_id=stages[previous] if previous else None,
+                    to_stage_id=stages[step.stage], at=step.at,
+                    by_id=u[step.by] if step.by else None, criterion=step.criterion,
+                    reason=step.reason, is_fast_pass=path.is_fast_pass(
+                        path.code(previous) if previous else None, path.code(step.stage))))
+                previous = step.stage
+        LeadTransition.objects.bulk_create(transitions, batch_size=self.batch_size)
+        return len(leads) + len(transitions)
+
+
 # What _insert_rows writes for customers, orders and lines, in this order; every other column
 # gets its default (created_at/updated_at: now, version: 1, custom: {} …).
 CUSTOMER_FIELDS = (
@@ -490,6 +532,8 @@ def delete_demo_data(*, batch_size: int = BATCH_SIZE, progress: Progress | None 
                 delete(Order.objects.filter(**{f"{buyer}__in": pks}, kind=OrderKind.RETURN))
                 delete(Order.objects.filter(**{f"{buyer}__in": pks}))
                 delete(Activity.objects.filter(**{f"{buyer}__in": pks}))
+                delete(LeadTransition.objects.filter(**{f"lead__{buyer}__in": pks}))
+                delete(Lead.objects.filter(**{f"{buyer}__in": pks}))
                 if model is Account:
                     delete(Activity.objects.filter(contact__account__in=pks))
                     delete(Contact.objects.filter(account__in=pks))

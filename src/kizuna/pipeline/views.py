@@ -1,28 +1,51 @@
 """Activities: the list of recorded touches, "log activity" from an account, contact or
-customer page, and editing or deleting one (from its edit page)."""
+customer page, and editing or deleting one (from its edit page). Leads (THE MODEL): the pipeline
+page (Sankey of stage flows, stage table, trend), lead lists per stage and a lead's history with
+"move to stage"."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from kizuna.core.access import NotFound
+from kizuna.core.access import NotFound, can_edit
+from kizuna.core.forms import apply_service_error
+from kizuna.core.ledger import history
 from kizuna.core.lists import get_or_404, render_list, save_form, with_editable
+from kizuna.core.services import ConcurrentEdit
 from kizuna.customers.queries import access_account, access_contact, access_customer
 from kizuna.customers.search import search_condition
-from kizuna.customers.views import confirm_delete_page, deleted
+from kizuna.customers.views import confirm_delete_page, deleted, local_day_bounds
 from kizuna.pipeline import services
-from kizuna.pipeline.forms import ActivityFilterForm, ActivityForm
-from kizuna.pipeline.models import Activity
-from kizuna.pipeline.queries import access_activity, visible_activities
+from kizuna.pipeline.forms import (
+    ActivityFilterForm,
+    ActivityForm,
+    FunnelForm,
+    LeadFilterForm,
+    LeadMoveForm,
+)
+from kizuna.pipeline.models import Activity, Lead, LeadTransition, StageKind
+from kizuna.pipeline.queries import (
+    LeadFunnel,
+    access_activity,
+    access_lead,
+    lead_funnel,
+    lead_stages,
+    lead_transitions,
+    visible_activities,
+    visible_leads,
+)
 
 LINKS = {"account": access_account, "contact": access_contact, "customer": access_customer}
 
@@ -119,3 +142,194 @@ def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
                       "record of it."),
         cancel_url=reverse("pipeline:activity_edit", args=[activity.pk]),
         nav_active="activities")
+
+
+# --- the pipeline page (THE MODEL) ---------------------------------------------------------------
+
+# Sankey colours by kind of move (the legend on the page names them).
+LINK_COLOURS = {
+    "new": "rgba(120, 144, 156, 0.35)",
+    "forward": "rgba(33, 102, 172, 0.35)",
+    "fast_pass": "rgba(0, 150, 110, 0.55)",
+    "back": "rgba(123, 82, 171, 0.45)",
+    "recycle": "rgba(230, 126, 34, 0.5)",
+    "revival": "rgba(241, 196, 15, 0.6)",
+    "dead_end": "rgba(90, 90, 90, 0.5)",
+}
+NODE_COLOURS = {"new": "#78909c", StageKind.MAIN: "#2166ac", StageKind.RECYCLE: "#e67e22",
+                StageKind.DEAD_END: "#5a5a5a"}
+
+
+def _link_kind(funnel: LeadFunnel, source: int | None, target: int) -> str:
+    path = funnel.report.path
+    main = len(path.main)
+    if source is None:
+        return "new"
+    if target == path.recycle_code:
+        return "recycle"
+    if target == path.dead_end_code:
+        return "dead_end"
+    if path.is_fast_pass(source, target):
+        return "fast_pass"
+    if source >= main:
+        return "revival"
+    return "back" if target < source else "forward"
+
+
+def _sankey(funnel: LeadFunnel) -> dict[str, Any]:
+    """Nodes and links of the window's transitions for Plotly (node 0: new leads)."""
+    labels = {"new": _("New leads"), "forward": _("Next stage"), "fast_pass": _("Fast pass"),
+              "back": _("Sent back"), "recycle": _("Recycle"), "revival": _("Came back"),
+              "dead_end": _("Dead end")}
+    totals = funnel.report.links.sum(axis=2)
+    nodes = [str(labels["new"]), *(s.label for s in funnel.stages)]
+    data: dict[str, Any] = {
+        "nodes": nodes,
+        "node_colors": [NODE_COLOURS["new"], *(NODE_COLOURS[StageKind(s.kind)]
+                                               for s in funnel.stages)],
+        "sources": [], "targets": [], "values": [], "link_colors": [], "link_labels": [],
+    }
+    for f in range(totals.shape[0]):
+        for t in range(totals.shape[1]):
+            if not totals[f, t]:
+                continue
+            kind = _link_kind(funnel, f - 1 if f else None, t)
+            data["sources"].append(f)
+            data["targets"].append(t + 1)
+            data["values"].append(int(totals[f, t]))
+            data["link_colors"].append(LINK_COLOURS[kind])
+            data["link_labels"].append(f"{nodes[f]} → {nodes[t + 1]} ({labels[kind]})")
+    data["legend"] = [(str(labels[k]), LINK_COLOURS[k]) for k in LINK_COLOURS]
+    return data
+
+
+def _rate(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _period_label(funnel: LeadFunnel, index: int) -> str:
+    start, end = funnel.period_bounds(index)
+    if funnel.freq == "month":
+        return f"{start:%Y-%m}"
+    return f"{start:%Y-%m-%d}〜{end:%m-%d}"
+
+
+@login_required
+def funnel(request: HttpRequest) -> HttpResponse:
+    """Sankey of the stage flows over the trend window, the stage table of its last period
+    (flow, balance, conversion, median days, fast passes; each number drills down to its
+    leads) and the flow per period."""
+    form = FunnelForm(request.GET or None)
+    values = form.values()
+    view = lead_funnel(request.user, freq=values["freq"], periods=values["periods"],
+                       until=values["until"])
+    report = view.report
+    last = report.periods - 1
+    start, end = view.period_bounds(last)
+    list_url = reverse("pipeline:lead_list")
+    entered = f"entered_from={start:%Y-%m-%d}&entered_to={end:%Y-%m-%d}"
+    rows = [{
+        "stage": stage,
+        "flow": int(report.flow[i, last]),
+        "flow_url": f"{list_url}?entered={stage.code}&{entered}",
+        "balance": int(report.balance[i, last]),
+        "balance_url": f"{list_url}?stage={stage.code}",
+        "conversion": _rate(report.conversion_rate[i, last]),
+        "recycled": _rate(report.recycle_rate[i, last]),
+        "dead_ended": _rate(report.dead_end_rate[i, last]),
+        "open": int(report.open[i, last]),
+        "median_days": _rate(report.median_days[i, last]),
+        "fast_passes": int(report.fast_passes[i, last]),
+    } for i, stage in enumerate(view.stages)]
+    trend = [{"stage": stage, "pairs": list(zip(report.flow[i].tolist(),
+                                                report.balance[i].tolist(), strict=True))}
+             for i, stage in enumerate(view.stages)]
+    first_start, _ignored = view.period_bounds(0)
+    return render(request, "pipeline/funnel.html", {
+        "form": form, "rows": rows, "trend": trend,
+        "periods": [_period_label(view, q) for q in range(report.periods)],
+        "period_label": _period_label(view, last), "period_start": start, "period_end": end,
+        "window_start": first_start, "leads_at_end": int(report.leads[last]),
+        "sankey": _sankey(view), "has_links": bool(report.links.sum()),
+        "nav_active": "pipeline",
+    })
+
+
+# --- leads ---------------------------------------------------------------------------------------
+
+
+@login_required
+def lead_list(request: HttpRequest) -> HttpResponse:
+    form = LeadFilterForm(request.GET, actor=request.user, stages=lead_stages())
+    values = form.values()
+    leads = visible_leads(request.user)
+    if values.get("q"):
+        leads = leads.filter(
+            Q(interest__icontains=values["q"].strip())
+            | search_condition(values["q"], "contact__search_key")
+            | search_condition(values["q"], "account__search_key")
+            | search_condition(values["q"], "customer__search_key"))
+    if values.get("stage"):
+        leads = leads.filter(stage__code=values["stage"])
+    if values.get("entered"):
+        # Leads that entered the stage in the dates (the flow of a period), each once.
+        entries = LeadTransition.objects.filter(lead=OuterRef("pk"),
+                                                to_stage__code=values["entered"])
+        if values.get("entered_from"):
+            entries = entries.filter(at__gte=local_day_bounds(values["entered_from"]))
+        if values.get("entered_to"):
+            entries = entries.filter(at__lt=local_day_bounds(values["entered_to"], end=True))
+        leads = leads.filter(Exists(entries))
+    for name in ("lead_source", "owner"):
+        if values.get(name):
+            leads = leads.filter(**{name: values[name]})
+    return render_list(request, queryset=leads, form=form,
+                       orders={"newest": ("-stage_entered_at", "-pk"),
+                               "waiting": ("stage_entered_at", "pk"),
+                               "acquired": ("-acquired_at", "-pk")},
+                       table="pipeline/partials/lead_table.html",
+                       context={"nav_active": "pipeline", "title": _("Leads"),
+                                "now": timezone.now()})
+
+
+def _lead_page(request: HttpRequest, lead: Lead, form: LeadMoveForm | None,
+               status: int = 200) -> HttpResponse:
+    return render(request, "pipeline/lead_detail.html", {
+        "lead": lead,
+        "transitions": list(lead_transitions(lead)),
+        "move_form": form,
+        "days_in_stage": (timezone.now() - lead.stage_entered_at).days,
+        "history": history(lead)[:20] if request.user.is_administrator else None,
+        "nav_active": "pipeline",
+    }, status=status)
+
+
+@login_required
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_or_404(access_lead, request, pk)
+    form = LeadMoveForm(lead=lead) if can_edit(request.user, lead) else None
+    return _lead_page(request, lead, form)
+
+
+@login_required
+@require_POST
+def lead_move(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_or_404(access_lead, request, pk, write=True)
+    form = LeadMoveForm(request.POST, lead=lead)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            transition = services.move_lead(
+                actor=request.user, lead=lead, to_stage=data["to_stage"],
+                expected_version=data["version"], reason=data["reason"], at=data["at"])
+        except ConcurrentEdit as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            message = _("The lead moved to %(stage)s.") % {"stage": transition.to_stage.label}
+            if transition.is_fast_pass:
+                message += " " + _("It skipped stages: recorded as a fast pass.")
+            messages.success(request, message)
+            return redirect("pipeline:lead_detail", pk=lead.pk)
+    return _lead_page(request, lead, form, status=200)

@@ -1,4 +1,5 @@
-"""kizuna analytics clv|rfm FILE: customer analytics on a CSV/Parquet file, no database needed.
+"""kizuna analytics clv|rfm|funnel FILE: customer analytics on a CSV/Parquet file, no database
+needed.
 
 The command only parses options, calls the pure engine (kizuna.analytics) and prints; it never
 touches the database (no model imports, no system checks), so an analyst can run it on a laptop
@@ -19,9 +20,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from kizuna.analytics import ConvergenceError
 from kizuna.analytics.clv import BetaGeoFitter, GammaGammaFitter
+from kizuna.analytics.funnel import FREQS, StagePath, funnel_report, period_edges
 from kizuna.analytics.io import (
     DataError,
     parse_date_text,
+    read_stage_log,
     read_summary,
     read_transactions,
     write_csv,
@@ -55,7 +58,8 @@ def _date_option(value: str) -> np.datetime64:
 class Command(BaseCommand):
     help = (
         "Customer analytics on a CSV (UTF-8 or CP932) or Parquet file, without a database. "
-        "`clv`: BG/NBD + Gamma-Gamma customer lifetime value; `rfm`: RFM scores and segments."
+        "`clv`: BG/NBD + Gamma-Gamma customer lifetime value; `rfm`: RFM scores and segments; "
+        "`funnel`: THE MODEL lead funnel (flow, balance, conversion) from a transition log."
     )
     # Pure file-in/file-out: no database, so no system checks (they would need the settings'
     # database and apps to be in order).
@@ -119,10 +123,47 @@ class Command(BaseCommand):
         rfm.add_argument("--out", help="write one row per customer to this CSV (UTF-8 with BOM)")
         rfm.add_argument("--json", action="store_true", help="print one JSON object")
 
+        funnel = sub.add_parser(
+            "funnel",
+            help="Lead funnel: flow, balance, conversion, time in stage and fast passes per "
+            "stage and period, from a stage transition log",
+            description=(
+                "Reads a transition log, one row per stage entry (lead_id, stage, entered_at: "
+                "a local date and time), with the side boxes named recycle and dead_end; "
+                "prints per period and stage: flow (distinct leads entering), balance (leads "
+                "sitting there at the period's end), conversion (share of entrants that reached "
+                "a later main-path stage, fast passes included; shares recycled and dead-ended), "
+                "median days in stage and fast passes (docs/decisions/0301)."
+            ),
+        )
+        funnel.add_argument("file", help="CSV (UTF-8 with/without BOM, or CP932) or .parquet")
+        funnel.add_argument(
+            "--stages", required=True,
+            help="the main path in order, comma-separated, e.g. "
+            "acquired,nurturing,promising,accepted,won",
+        )
+        funnel.add_argument("--period", choices=FREQS, default="month",
+                            help="week (from Monday), month (default) or quarter")
+        funnel.add_argument("--from", dest="start",
+                            help="first period: the one holding this date (default: the "
+                            "first entry's)")
+        funnel.add_argument("--to", dest="end",
+                            help="last period: the one holding this date (default: the last "
+                            "entry's)")
+        funnel.add_argument("--revival", help="stage a recycled lead returns to (default: the "
+                            "second stage)")
+        funnel.add_argument("--lead", default="lead_id", help="lead id column (default lead_id)")
+        funnel.add_argument("--stage", default="stage", help="stage column (default stage)")
+        funnel.add_argument("--entered-at", default="entered_at",
+                            help="entry date and time column (default entered_at)")
+        funnel.add_argument("--json", action="store_true", help="print one JSON object")
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["action"] == "clv":
                 self._clv(options)
+            elif options["action"] == "funnel":
+                self._funnel(options)
             else:
                 self._rfm(options)
         except (DataError, ConvergenceError, ValueError) as exc:
@@ -385,6 +426,73 @@ class Command(BaseCommand):
         if options["out"]:
             lines.append(f"Scores written to {options['out']}")
         self.stdout.write("\n".join(lines))
+
+
+    # --------------------------------------------------------------------------------------
+    # funnel
+    # --------------------------------------------------------------------------------------
+
+    def _funnel(self, options: dict[str, Any]) -> None:
+        as_json = options["json"]
+        main = tuple(name.strip() for name in options["stages"].split(",") if name.strip())
+        revival = 1
+        if options["revival"]:
+            if options["revival"] not in main:
+                raise CommandError(f"--revival {options['revival']!r} is not one of --stages")
+            revival = main.index(options["revival"])
+        try:
+            path = StagePath(main, revival=revival)
+        except ValueError as exc:
+            raise CommandError(f"--stages: {exc}") from exc
+        with self._steps(3, quiet=as_json) as step:
+            step("reading")
+            log = read_stage_log(options["file"], stages=path.stages, lead=options["lead"],
+                                 stage=options["stage"], entered_at=options["entered_at"])
+            first = _date_option(options["start"]) if options["start"] else log.entered_at.min()
+            last = _date_option(options["end"]) if options["end"] else log.entered_at.max()
+            if last < first:
+                raise CommandError("--to is before --from")
+            step("computing")
+            edges = period_edges(first, last, options["period"])
+            report = funnel_report(log.lead_id, log.stage, log.entered_at, path=path,
+                                   edges=edges)
+        result = {
+            "input": {"file": str(options["file"]), "rows": len(log),
+                      "leads": len(np.unique(log.lead_id)), "period": options["period"],
+                      "revival": path.main[path.revival]},
+            **report.to_dict(),
+        }
+        if as_json:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        self._print_funnel(result, report)
+
+    def _print_funnel(self, result: dict[str, Any], report: Any) -> None:
+        stages = result["stages"]
+        width = max(len(name) for name in stages)
+        lines = [f"Leads: {result['input']['leads']:,} (from {result['input']['rows']:,} "
+                 f"stage entries); periods: {len(result['periods'])} × {result['input']['period']}"]
+        header = (f"  {'stage'.ljust(width)}  {'flow':>7} {'balance':>8} {'conv':>6} "
+                  f"{'recycle':>7} {'dead':>6} {'days':>7} {'fast':>6}")
+        for q, period in enumerate(result["periods"]):
+            lines += ["", f"{period['start']} – {period['end']} (leads at end: "
+                      f"{result['leads'][q]:,})", header]
+            for s, name in enumerate(stages):
+                lines.append(
+                    f"  {name.ljust(width)}  {report.flow[s, q]:>7,} {report.balance[s, q]:>8,} "
+                    f"{_percent(report.conversion_rate[s, q]):>6} "
+                    f"{_percent(report.recycle_rate[s, q]):>7} "
+                    f"{_percent(report.dead_end_rate[s, q]):>6} "
+                    f"{_days(report.median_days[s, q]):>7} {report.fast_passes[s, q]:>6,}")
+        self.stdout.write("\n".join(lines))
+
+
+def _percent(value: float) -> str:
+    return "—" if np.isnan(value) else f"{value:.0%}"
+
+
+def _days(value: float) -> str:
+    return "—" if np.isnan(value) else f"{value:.1f}"
 
 
 def _whole(values: np.ndarray) -> np.ndarray:

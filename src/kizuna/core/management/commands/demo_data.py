@@ -127,7 +127,7 @@ class Command(BaseCommand):
                 self.stdout.write("Replaced: " + ", ".join(
                     f"{n:,} {label}" for label, n in sorted(result.deleted.items())))
         for name, n in result.counts.items():
-            self.stdout.write(f"  {name:<12} {n:>12,}")
+            self.stdout.write(f"  {name:<16} {n:>12,}")
         if result.created_users:
             self.stdout.write("")
             self.stdout.write(self.style.SUCCESS("Demo users / デモ用ユーザー") +
