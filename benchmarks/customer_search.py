@@ -5,10 +5,11 @@
 For each database the demo company is loaded once (kizuna demo-data) into a database of its own
 (var/bench-search-<scale>.sqlite3, PostgreSQL kizuna_bench_search_<scale> when 127.0.0.1:5432
 answers) and kept for the next run. Then the list-page queries run as a member and as an
-administrator: a kana search in several scripts and widths, and a filtered list page (first page
-with its capped count, and the next keyset page). Prints median and p95 in milliseconds; the
-issue's target is p95 under 100 ms on PostgreSQL at the large scale (1,000,000 customers).
-There is no peer to compare with here, so no ratio: the target is absolute.
+administrator: a kana search in several scripts and widths, common and rare names, and a
+filtered list page (first page with its capped count, and the next keyset page). Prints median
+and p95 in milliseconds; the issue's target is p95 under 100 ms on PostgreSQL at the large
+scale (1,000,000 customers). There is no peer to compare with here, so no ratio: the target is
+absolute.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ QUERIES = {
     "kana search: やまだ はなこ (two words)": ("やまだ はなこ", {}),
     "kana search: ﾀｶﾊｼ (half-width)": ("ﾀｶﾊｼ", {}),
     "kanji search: 佐藤": ("佐藤", {}),
+    "rare kanji search: 廣瀬": ("廣瀬", {}),
+    "given name: ハナコ": ("ハナコ", {}),
     "rare search: ワタナベ ユウト": ("ワタナベ ユウト", {}),
     "filtered list: 東京都, female": ("", {"prefecture": "東京都", "gender": "female"}),
     "filtered list + search: 大阪府, スズキ": ("スズキ", {"prefecture": "大阪府"}),
@@ -62,7 +65,7 @@ def worker(scale: str, repeat: int) -> None:
     from kizuna.core.lists import keyset_page
     from kizuna.core.models import Role, User
     from kizuna.customers.models import Customer
-    from kizuna.customers.queries import search_customers
+    from kizuna.customers.queries import search_customers, visible_customers
 
     call_command("migrate", verbosity=0)
     if not Customer.objects.filter(source="demo").exists():
@@ -73,12 +76,17 @@ def worker(scale: str, repeat: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    # The member who sees the fewest customers, but some: the owner/team filter at its most
+    # selective (in the demo, a member of the smaller D2C team sees about a sixth).
+    members = [(visible_customers(user).count(), user.pk, user) for user in
+               User.objects.filter(role=Role.MEMBER, is_active=True, teams__isnull=False)
+               .distinct()]
+    member = min(((n, pk, u) for n, pk, u in members if n), default=(0, 0, None))
     people = {
         "administrator": User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).first(),
-        "member": User.objects.filter(role=Role.MEMBER, is_active=True, teams__isnull=False)
-        .order_by("pk").first(),
+        "member": member[2],
     }
-    results = {"customers": Customer.objects.count(), "timings": {}}
+    results = {"customers": Customer.objects.count(), "member_sees": member[0], "timings": {}}
     order = ("sort_key", "pk")
     for who, user in people.items():
         if user is None:
@@ -131,8 +139,8 @@ def main() -> None:
             print(run.stderr, file=sys.stderr)
             sys.exit(f"{name}: benchmark failed")
         result = json.loads(run.stdout.strip().splitlines()[-1])
-        print(f"\n== {name}: {result['customers']:,} customers ({args.scale}), "
-              f"{args.repeat} runs each ==")
+        print(f"\n== {name}: {result['customers']:,} customers ({args.scale}), the member sees "
+              f"{result['member_sees']:,}; {args.repeat} runs each ==")
         print(f"{'query':<72} {'median ms':>10} {'p95 ms':>8}")
         worst = 0.0
         for label, values in result["timings"].items():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Model, Q, QuerySet, Value, When
@@ -40,6 +40,27 @@ class KeysetPage:
     count_capped: bool = False
 
 
+class PageFinder(Protocol):
+    """A faster way to the first rows of one queryset than its plain query, e.g. a search in
+    あいうえお order (kizuna.customers.search.OrderedSearch)."""
+
+    def find(self, queryset: QuerySet[Any], order: tuple[str, ...], limit: int,
+             count_limit: int | None) -> tuple[list[Any], int | None] | None:
+        """The primary keys of the first ``limit`` rows of ``queryset`` in ``order`` and, if
+        ``count_limit`` is given, the number of its rows (exact up to ``count_limit``, else
+        ``count_limit + 1``); or None: then the plain query runs."""
+
+
+_FINDER = "kizuna_page_finder"  # an attribute of the Query: it survives filter() and order_by()
+
+
+def with_page_finder(queryset: QuerySet[M], finder: PageFinder) -> QuerySet[M]:
+    """``queryset`` marked so that ``keyset_page`` asks ``finder`` for its rows."""
+    queryset = queryset.all()
+    setattr(queryset.query, _FINDER, finder)
+    return queryset
+
+
 def keyset_page(queryset: QuerySet[M], order: tuple[str, ...], after: str | None,
                 size: int | None = None) -> KeysetPage:
     """Rows of ``queryset`` in ``order`` (which ends with a unique "pk"/"-pk") after the row
@@ -53,14 +74,23 @@ def keyset_page(queryset: QuerySet[M], order: tuple[str, ...], after: str | None
         if anchor is not None:
             queryset = queryset.filter(_after(order, anchor))
             is_first = False
-    rows = list(queryset[: size + 1])
+    finder: PageFinder | None = getattr(queryset.query, _FINDER, None)
+    found = finder.find(queryset, order, size + 1, COUNT_LIMIT if is_first else None) \
+        if finder else None
+    count: int | None = None
+    if found is None:
+        rows = list(queryset[: size + 1])
+    else:
+        pks, count = found
+        rows = list(queryset.filter(pk__in=pks))
     has_next = len(rows) > size
     rows = rows[:size]
     page = KeysetPage(rows=rows, next_after=rows[-1].pk if has_next else None,
                       is_first=is_first)
     if is_first:
         if has_next:
-            count = queryset.order_by()[: COUNT_LIMIT + 1].count()
+            if count is None:
+                count = queryset.order_by()[: COUNT_LIMIT + 1].count()
             page.count, page.count_capped = min(count, COUNT_LIMIT), count > COUNT_LIMIT
         else:
             page.count = len(rows)
@@ -68,13 +98,20 @@ def keyset_page(queryset: QuerySet[M], order: tuple[str, ...], after: str | None
 
 
 def _after(order: tuple[str, ...], anchor: dict[str, Any]) -> Q:
-    """(a > x) or (a = x and b > y) or …, with < for descending fields."""
+    """a >= x and ((a > x) or (a = x and b > y) or …), with < for descending fields.
+
+    The first term repeats what the rest says: a database can start an index scan at it, while
+    it can only filter by the OR."""
     condition, equal = Q(), {}
     for field in order:
         name = field.lstrip("-")
         lookup = "lt" if field.startswith("-") else "gt"
         condition |= Q(**equal, **{f"{name}__{lookup}": anchor[name]})
         equal[name] = anchor[name]
+    first = order[0].lstrip("-")
+    if len(order) > 1 and anchor[first] is not None:
+        lookup = "lte" if order[0].startswith("-") else "gte"
+        condition = Q(**{f"{first}__{lookup}": anchor[first]}) & condition
     return condition
 
 
