@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from kizuna.actions.api import router as actions_router
 from kizuna.commerce.api import router as commerce_router
 from kizuna.core.api import TokenAuth, install_error_handlers
 from kizuna.core.api import router as core_router
@@ -22,3 +23,4 @@ api.add_router("/", core_router)
 api.add_router("/", customers_router)  # accounts, departments, contacts, customers
 api.add_router("/", commerce_router)  # products, channels, media, campaigns, orders
 api.add_router("/", pipeline_router)  # activities
+api.add_router("/", actions_router)  # judgment criteria, previews, alerts

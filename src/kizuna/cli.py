@@ -16,6 +16,8 @@ KIZUNA_COMMANDS = {
     "import": "Import customers/accounts/contacts/products/orders from CSV (UTF-8, CP932) or XLSX",
     "export": "Export a list to CSV (UTF-8 BOM or CP932) or XLSX, with filters and access rules",
     "identity": "Identity resolution (名寄せ): `identity scan [--json]`, `merge`, `undo MERGE_ID`",
+    "actions": "Judgment criteria: `actions run [--criterion ID] [--dry-run] [--json]`, "
+               "`actions install-examples`",
     "migrate": "Apply database migrations",
 }
 # CLI names whose Django command module is named otherwise (`import` is a Python keyword).

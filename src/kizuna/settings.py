@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "kizuna.customers",
     "kizuna.commerce",
     "kizuna.pipeline",
+    "kizuna.actions",
     "kizuna.demo",
 ]
 

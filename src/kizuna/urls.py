@@ -14,5 +14,6 @@ urlpatterns = [
     path("identity/", include("kizuna.customers.identity_urls")),
     path("", include("kizuna.commerce.urls")),
     path("", include("kizuna.pipeline.urls")),
+    path("", include("kizuna.actions.urls")),  # /inbox/, /alerts/, /criteria/
     path("", include("kizuna.core.urls")),
 ]

@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": []}
     items = [
         {"label": _("Home"), "url": reverse("core:home"), "key": "home"},
+        {"label": _("Inbox"), "url": reverse("actions:inbox"), "key": "inbox"},
         {"label": _("Accounts"), "url": reverse("customers:account_list"), "key": "accounts"},
         {"label": _("Contacts"), "url": reverse("customers:contact_list"), "key": "contacts"},
         {"label": _("Customers"), "url": reverse("customers:customer_list"), "key": "customers"},
@@ -26,8 +27,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {"label": _("Jobs"), "url": reverse("core:job_list"), "key": "jobs"},
     ]
     if user.can_write:
-        items.insert(4, {"label": _("Duplicates"), "url": reverse("identity:queue"),
-                         "key": "identity"})
+        after = next(i for i, item in enumerate(items) if item["key"] == "customers") + 1
+        items.insert(after, {"label": _("Duplicates"), "url": reverse("identity:queue"),
+                             "key": "identity"})
     if user.is_administrator or user.role == Role.MANAGER:
         # Masters are maintained by managers and administrators (commerce.services).
         items.append({"label": _("Products"), "url": reverse("commerce:product_list"),

@@ -40,6 +40,8 @@ class Command(BaseCommand):
             # The small demo company (idempotent: the same seed loads once).
             call_command("demo_data", scale="small", seed=1, stdout=self.stdout)
             password = self._demo_admin()
+            # The shipped judgment criteria, disabled, for the demo company to try (0201).
+            call_command("actions", "install-examples", stdout=self.stdout)
             self.stdout.write("")
             self.stdout.write(self.style.SUCCESS("Kizuna demo login / デモ用ログイン"))
             self.stdout.write("  URL:      http://127.0.0.1:8000/")
