@@ -20,7 +20,7 @@ from kizuna.core.ledger import verify_chain
 from kizuna.core.models import Job, JobStatus, LedgerEntry, Role, Team, User
 from kizuna.customers.models import Account, Contact, Customer, CustomFieldDefinition, Department
 from kizuna.customers.search import keys_for
-from kizuna.demo import DemoData, Plan
+from kizuna.demo import DemoData, Plan, catalogue
 from kizuna.demo import tasks as demo_tasks  # noqa: F401 - registers the demo.load job kind
 from kizuna.demo.services import (
     CUSTOMER_FIELDS,
@@ -50,6 +50,30 @@ def load(plan: Plan = TINY, **kwargs: object):  # type: ignore[no-untyped-def]
 # --- what is stored ----------------------------------------------------------------------------
 
 
+def _equipment_kept(accounts) -> int:  # type: ignore[no-untyped-def]
+    """Equipment lines of account sales not returned in full: each is an installed product."""
+    equipment = {p.code for p in catalogue.PRODUCTS if p.category == catalogue.EQUIPMENT}
+    returned: dict[tuple[str, str], int] = {}
+    for bundle in accounts:
+        for order in bundle.orders:
+            if order.kind == "return":
+                for line in order.lines:
+                    key = (order.original, line.product)
+                    returned[key] = returned.get(key, 0) - line.quantity
+    kept = 0
+    for bundle in accounts:
+        for order in bundle.orders:
+            if order.kind != "sale":
+                continue
+            for line in order.lines:
+                if line.product in equipment:
+                    key = (order.external_id, line.product)
+                    left = line.quantity - returned.get(key, 0)
+                    returned[key] = max(returned.get(key, 0) - line.quantity, 0)
+                    kept += left > 0
+    return kept
+
+
 def test_tiny_load_stores_exactly_what_was_generated() -> None:
     result = load()
     data = DemoData(TINY)
@@ -65,7 +89,9 @@ def test_tiny_load_stores_exactly_what_was_generated() -> None:
         "leads": sum(len(data.leads(b)) for b in accounts),
         "lead_transitions": sum(len(lead.transitions) for b in accounts
                                 for lead in data.leads(b)),
+        "installed_products": _equipment_kept(accounts),
     }
+    assert expected["installed_products"] > 0
     assert result.counts == expected == demo_counts()
     first = customers[0].customer
     stored = Customer.objects.get(source=SOURCE, external_id=first.external_id)

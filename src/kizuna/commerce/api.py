@@ -21,6 +21,8 @@ from kizuna.commerce import services
 from kizuna.commerce.models import (
     Campaign,
     Channel,
+    InstalledProduct,
+    InstallStatus,
     MasterModel,
     Medium,
     Order,
@@ -28,7 +30,12 @@ from kizuna.commerce.models import (
     OrderLine,
     Product,
 )
-from kizuna.commerce.queries import access_order, visible_orders
+from kizuna.commerce.queries import (
+    access_installed_product,
+    access_order,
+    visible_installed_products,
+    visible_orders,
+)
 from kizuna.core.access import NotFound
 from kizuna.core.api import (
     ERRORS,
@@ -344,3 +351,108 @@ def record_return(request: HttpRequest, order_id: int, payload: ReturnIn) -> Any
 
 
 router.add_router("/orders", orders)
+
+
+# --- installed products --------------------------------------------------------------------------
+
+installed = Router(tags=["installed products"])
+
+
+class InstalledFields(Schema):
+    department_id: int | None = None
+    quantity: int = Field(1, ge=1)
+    serial_number: str = Field("", max_length=100)
+    warranty_until: date | None = None
+    status: choice(InstallStatus) = InstallStatus.IN_USE  # type: ignore[valid-type]
+    retired_on: date | None = Field(None, description="Required when the status is retired")
+    note: str = ""
+
+
+class InstalledIn(InstalledFields):
+    account_id: int
+    product_id: int
+    installed_on: date
+
+
+class InstalledPatch(VersionIn):
+    department_id: int | None = None
+    product_id: int | None = None
+    installed_on: date | None = None
+    quantity: int | None = Field(None, ge=1)
+    serial_number: str | None = Field(None, max_length=100)
+    warranty_until: date | None = None
+    status: choice(InstallStatus) | None = None  # type: ignore[valid-type]
+    retired_on: date | None = None
+    note: str | None = None
+
+
+class InstalledOut(RecordOut):
+    account_id: int
+    department_id: int | None
+    product_id: int
+    product_code: str
+    quantity: int
+    serial_number: str
+    installed_on: date
+    warranty_until: date | None
+    status: str
+    retired_on: date | None
+    order_line_id: int | None
+    note: str
+
+    @staticmethod
+    def resolve_product_code(item: InstalledProduct) -> str:
+        return item.product.code
+
+
+class InstalledFilters(FilterSchema):
+    account_id: int | None = None
+    product_id: int | None = None
+    category: Annotated[str | None, FilterLookup("product__category")] = None
+    status: choice(InstallStatus) | None = None  # type: ignore[valid-type]
+    installed_before: Annotated[date | None, FilterLookup("installed_on__lt")] = None
+
+
+INSTALLED_LINKS: dict[str, Source] = {"account_id": visible_accounts,
+                                      "department_id": visible_departments,
+                                      "product_id": everyone(Product)}
+
+
+@installed.get("", response=list[InstalledOut],
+               summary="List installed products of accounts you may see")
+@paginate(Page)
+def list_installed(request: HttpRequest, filters: Query[InstalledFilters]) -> Any:
+    return filters.filter(visible_installed_products(request.auth))
+
+
+@installed.post("", response={201: InstalledOut, **ERRORS},
+                summary="Record an installed product")
+def create_installed(request: HttpRequest, payload: InstalledIn) -> Any:
+    data = resolve(request.auth, payload.dict(), INSTALLED_LINKS)
+    return Status(201, services.create_installed_product(actor=request.auth, **data))
+
+
+@installed.get("/{pk}", response={200: InstalledOut, **ERRORS}, summary="One installed product")
+def get_installed(request: HttpRequest, pk: int) -> Any:
+    return access_installed_product(request.auth, pk)
+
+
+@installed.patch("/{pk}", response={200: InstalledOut, **ERRORS},
+                 summary="Change an installed product (e.g. retire it)")
+def update_installed(request: HttpRequest, pk: int, payload: InstalledPatch) -> Any:
+    item = access_installed_product(request.auth, pk, write=True)
+    version, data = changes(payload)
+    return services.update_installed_product(actor=request.auth, installed=item,
+                                             expected_version=version,
+                                             **resolve(request.auth, data, INSTALLED_LINKS))
+
+
+@installed.delete("/{pk}", response={204: None, **ERRORS},
+                  summary="Delete an installed product entered by mistake")
+def delete_installed(request: HttpRequest, pk: int, version: int) -> Any:
+    item = access_installed_product(request.auth, pk, write=True)
+    return deleted(lambda: services.delete_installed_product(
+        actor=request.auth, installed=item, expected_version=version))
+
+
+router.add_router("/installed-products", installed)

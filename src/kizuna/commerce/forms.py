@@ -3,10 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kizuna.commerce.models import Channel, OrderKind
-from kizuna.core.forms import ListFilterForm
+from kizuna.commerce.models import Channel, InstalledProduct, InstallStatus, OrderKind, Product
+from kizuna.core.forms import ListFilterForm, ServiceForm
+from kizuna.customers.forms import limit_choices
+from kizuna.customers.models import Account
+from kizuna.customers.queries import visible_departments
 
 
 class ProductFilterForm(ListFilterForm):
@@ -35,3 +39,37 @@ class OrderFilterForm(ListFilterForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs["placeholder"] = _("Order number or buyer")
+
+
+class InstalledProductForm(ServiceForm):
+    """An installed product of one account; the account comes from the URL or the record."""
+
+    class Meta:
+        model = InstalledProduct
+        fields = ["product", "department", "quantity", "serial_number", "installed_on",
+                  "warranty_until", "status", "retired_on", "note"]
+        widgets = {name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+                   for name in ("installed_on", "warranty_until", "retired_on")}
+        widgets["note"] = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        products = Product.objects.filter(active=True)
+        if self.instance.pk:
+            products = Product.objects.filter(Q(active=True) | Q(pk=self.instance.product_id))
+        limit_choices(self.fields["product"], products.order_by("code"))
+        limit_choices(self.fields["department"],
+                      visible_departments(self.actor).filter(account=account),
+                      self.instance.department if self.instance.pk else None)
+
+
+class InstalledProductFilterForm(ListFilterForm):
+    list_id = "installed"
+    sort_choices = [("", _("Oldest installation first")), ("newest", _("Newest installation")),
+                    ("account", _("Account"))]
+
+    category = forms.CharField(label=_("Product category"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", "—"), *InstallStatus.choices])
+    installed_before = forms.DateField(label=_("Installed before"), required=False,
+                                       widget=forms.DateInput(attrs={"type": "date"}))

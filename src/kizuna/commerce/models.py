@@ -143,3 +143,47 @@ class OrderLine(models.Model):
 
     def compute_amount(self) -> int:
         return self.quantity * self.unit_price - self.discount
+
+
+class InstallStatus(models.TextChoices):
+    IN_USE = "in_use", _("In use")
+    RETIRED = "retired", _("Retired")
+
+
+class InstalledProduct(VersionedModel):
+    """A product installed at an account (or one of its departments): equipment whose age drives
+    maintenance and replacement proposals (the installed base, 導入製品)."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT,
+                                related_name="installed_products", verbose_name=_("account"))
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="installed_products",
+                                   verbose_name=_("department"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="installations",
+                                verbose_name=_("product"))
+    quantity = models.PositiveIntegerField(_("quantity"), default=1,
+                                           validators=[MinValueValidator(1)])
+    serial_number = models.CharField(_("serial number"), max_length=100, blank=True)
+    installed_on = models.DateField(_("installed on"))
+    warranty_until = models.DateField(_("warranty until"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=InstallStatus.choices,
+                              default=InstallStatus.IN_USE)
+    retired_on = models.DateField(_("retired on"), null=True, blank=True)
+    order_line = models.ForeignKey(OrderLine, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="installations",
+                                   verbose_name=_("from order line"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["account", "-installed_on", "-pk"]
+        verbose_name = _("installed product")
+        verbose_name_plural = _("installed products")
+        indexes = [models.Index(fields=["account", "installed_on"]),
+                   models.Index(fields=["product", "installed_on"])]
+        constraints = [
+            models.UniqueConstraint(fields=["order_line"], condition=models.Q(
+                order_line__isnull=False), name="installed_product_one_per_order_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} ({self.installed_on:%Y-%m-%d})"

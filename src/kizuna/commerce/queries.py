@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from kizuna.commerce.models import Order
-from kizuna.core.access import NotFound
+from kizuna.commerce.models import InstalledProduct, Order
+from kizuna.core.access import NotFound, ReadOnly
 from kizuna.core.models import User
 from kizuna.customers.queries import visible_accounts, visible_customers
 
@@ -25,3 +25,24 @@ def access_order(user: User, pk: object) -> Order:
         return visible_orders(user).prefetch_related("lines__product").get(pk=pk)
     except (Order.DoesNotExist, ValueError, TypeError):
         raise NotFound from None
+
+
+def visible_installed_products(user: User) -> QuerySet[InstalledProduct]:
+    """Installed products are visible to whoever may see their account."""
+    installed = InstalledProduct.objects.select_related("account", "department", "product")
+    if user.is_administrator:
+        return installed
+    return installed.filter(account__in=visible_accounts(user).values("pk"))
+
+
+def access_installed_product(user: User, pk: object, *, write: bool = False) -> InstalledProduct:
+    """One visible installed product; with ``write``, only if the user may edit its account."""
+    from kizuna.core.access import can_edit
+
+    try:
+        installed = visible_installed_products(user).get(pk=pk)
+    except (InstalledProduct.DoesNotExist, ValueError, TypeError):
+        raise NotFound from None
+    if write and not can_edit(user, installed.account):
+        raise ReadOnly
+    return installed

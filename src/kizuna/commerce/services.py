@@ -8,9 +8,18 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from kizuna.commerce.models import MasterModel, Order, OrderKind, OrderLine, Product
+from kizuna.commerce.models import (
+    InstalledProduct,
+    InstallStatus,
+    MasterModel,
+    Order,
+    OrderKind,
+    OrderLine,
+    Product,
+)
 from kizuna.core.ledger import diff, field_values, record_change
 from kizuna.core.models import LedgerAction, Role, User
 from kizuna.core.services import create_record, delete_record, update_record
@@ -158,3 +167,108 @@ def _note_first_purchase(customer: Customer | None, ordered_at: dt.datetime) -> 
     day = ordered_at.date()
     if customer.first_purchase_date is None or day < customer.first_purchase_date:
         Customer.objects.filter(pk=customer.pk).update(first_purchase_date=day)
+
+
+# --- installed products (the installed base) -----------------------------------------------------
+
+INSTALL_FIELDS = ("department", "product", "quantity", "serial_number", "installed_on",
+                  "warranty_until", "status", "retired_on", "note")
+
+
+def _check_install(actor: User, account: Account, fields: dict[str, Any]) -> None:
+    from kizuna.core.access import can_edit
+
+    if not can_edit(actor, account):
+        raise PermissionDenied
+    department = fields.get("department")
+    if department is not None and department.account_id != account.pk:
+        raise ValidationError({"department": _("The department belongs to another account.")})
+    installed_on = fields.get("installed_on")
+    errors = {}
+    if fields.get("status") == InstallStatus.RETIRED and not fields.get("retired_on"):
+        errors["retired_on"] = _("Say when it was retired.")
+    if fields.get("status") != InstallStatus.RETIRED and fields.get("retired_on"):
+        errors["retired_on"] = _("Only a retired product has a retirement date.")
+    for name in ("warranty_until", "retired_on"):
+        value = fields.get(name)
+        if value and installed_on and value < installed_on:
+            errors[name] = _("This date is before the installation date.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_installed_product(*, actor: User, account: Account, product: Product,
+                             installed_on: dt.date, **fields: Any) -> InstalledProduct:
+    values = {"product": product, "installed_on": installed_on, **fields}
+    _check_install(actor, account, values)
+    return create_record(actor, InstalledProduct, account=account, **values)
+
+
+@transaction.atomic
+def update_installed_product(*, actor: User, installed: InstalledProduct,
+                             expected_version: int | None, **fields: Any) -> InstalledProduct:
+    unknown = set(fields) - set(INSTALL_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    values = {name: getattr(installed, name) for name in INSTALL_FIELDS} | fields
+    _check_install(actor, installed.account, values)
+    return update_record(actor, installed, expected_version=expected_version, **fields)
+
+
+@transaction.atomic
+def delete_installed_product(*, actor: User, installed: InstalledProduct,
+                             expected_version: int | None) -> None:
+    from kizuna.core.access import can_edit
+
+    if not can_edit(actor, installed.account):
+        raise PermissionDenied
+    delete_record(actor, installed, expected_version=expected_version)
+
+
+@dataclass(frozen=True)
+class InstallsFromOrders:
+    created: int
+    skipped: int  # lines already registered
+
+
+@transaction.atomic
+def register_installs_from_orders(*, actor: User | None, categories: list[str],
+                                  accounts: QuerySet[Account] | None = None
+                                  ) -> InstallsFromOrders:
+    """One installed product per sold order line of these product categories (e.g. equipment)
+    of accounts, installed on the local day of the order, less what was returned. Lines already
+    registered are skipped, so it can run again after new orders."""
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from kizuna.core.ledger import record_changes
+
+    lines = OrderLine.objects.filter(order__kind=OrderKind.SALE, order__account__isnull=False,
+                                     product__category__in=categories, quantity__gt=0)
+    if accounts is not None:
+        lines = lines.filter(order__account__in=accounts.values("pk"))
+    registered = set(InstalledProduct.objects.filter(order_line__in=lines.values("pk"))
+                     .values_list("order_line_id", flat=True))
+    # Returns have negative quantities and point to the sold order.
+    returned = {(order, product): -quantity for order, product, quantity in (
+        OrderLine.objects.filter(order__kind=OrderKind.RETURN,
+                                 order__original__in=lines.values("order_id"))
+        .values_list("order__original_id", "product_id").annotate(Sum("quantity")))}
+    zone = timezone.get_current_timezone()
+    rows, skipped = [], 0
+    for line in lines.select_related("order").order_by("order__ordered_at", "pk").iterator(2000):
+        key = (line.order_id, line.product_id)
+        kept = line.quantity - returned.get(key, 0)  # a return is taken from the first lines
+        returned[key] = max(returned.get(key, 0) - line.quantity, 0)
+        if line.pk in registered:
+            skipped += 1
+        elif kept > 0:
+            rows.append(InstalledProduct(
+                account_id=line.order.account_id, department_id=line.order.department_id,
+                product_id=line.product_id, quantity=kept, order_line_id=line.pk,
+                installed_on=line.order.ordered_at.astimezone(zone).date()))
+    created = InstalledProduct.objects.bulk_create(rows, batch_size=1000)
+    record_changes(actor, LedgerAction.CREATE,
+                   [(row, diff({}, field_values(row))) for row in created])
+    return InstallsFromOrders(created=len(created), skipped=skipped)

@@ -21,6 +21,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {"label": _("Contacts"), "url": reverse("customers:contact_list"), "key": "contacts"},
         {"label": _("Customers"), "url": reverse("customers:customer_list"), "key": "customers"},
         {"label": _("Orders"), "url": reverse("commerce:order_list"), "key": "orders"},
+        {"label": _("Installed products"), "url": reverse("commerce:installed_list"),
+         "key": "installed"},
         {"label": _("Activities"), "url": reverse("pipeline:activity_list"),
          "key": "activities"},
         {"label": _("Pipeline"), "url": reverse("pipeline:funnel"), "key": "pipeline"},

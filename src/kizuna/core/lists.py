@@ -152,12 +152,15 @@ def save_form(request: HttpRequest, form: ServiceForm, save: Callable[[int | Non
     return None
 
 
-def with_editable(queryset: QuerySet[M], user: Any) -> QuerySet[M]:
+def with_editable(queryset: QuerySet[M], user: Any, *, owner: str = "owner",
+                  team: str = "team") -> QuerySet[M]:
     """Annotate ``editable`` from the access rules, so a list shows Edit links without a query
-    per row."""
+    per row. ``owner``/``team``: the paths to them, for records that follow another's rules
+    (e.g. "account__owner")."""
     if user.is_administrator:
         return queryset.annotate(editable=Value(True, output_field=BooleanField()))
-    return queryset.annotate(editable=Case(When(editable_q(user), then=Value(True)),
+    return queryset.annotate(editable=Case(When(editable_q(user, owner=owner, team=team),
+                                                then=Value(True)),
                                            default=Value(False), output_field=BooleanField()))
 
 

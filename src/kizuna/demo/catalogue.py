@@ -98,6 +98,7 @@ class Product(NamedTuple):
 
 
 # B2B: equipment, its maintenance contracts and consumables.
+EQUIPMENT = "業務用機器"  # the category whose orders become installed products
 KZ100, KZ200, WP30 = "KZ-100", "KZ-200", "WP-30"
 MT100, MT300, FILTER, INSTALL = "MT-100", "MT-300", "CS-101", "SV-001"
 SENCHA_1KG, HOJICHA_1KG, MATCHA_500G, TEABAG_200, MUGICHA_1KG = (
@@ -110,9 +111,9 @@ GIFT_SUMMER, GIFT_WINTER, GIFT_SHINCHA = "D-401", "D-402", "D-403"
 GOBOCHA, SUBSCRIPTION, KYUSU, YUNOMI = "D-501", "D-601", "D-701", "D-702"
 
 PRODUCTS: tuple[Product, ...] = tuple(Product(*row) for row in (
-    (KZ100, "業務用給茶機 KZ-100", "業務用機器", 480000, 288000),
-    (KZ200, "業務用給茶機 KZ-200（大容量）", "業務用機器", 780000, 452000),
-    (WP30, "浄水ユニット WP-30", "業務用機器", 240000, 132000),
+    (KZ100, "業務用給茶機 KZ-100", EQUIPMENT, 480000, 288000),
+    (KZ200, "業務用給茶機 KZ-200（大容量）", EQUIPMENT, 780000, 452000),
+    (WP30, "浄水ユニット WP-30", EQUIPMENT, 240000, 132000),
     (MT100, "給茶機 保守契約（年間）", "保守", 60000, 21000, True),
     (MT300, "浄水ユニット 保守契約（年間）", "保守", 36000, 12000, True),
     (FILTER, "浄水フィルター（交換用）", "消耗品", 8800, 3100),

@@ -38,12 +38,14 @@ from django.utils.translation import gettext as _
 from kizuna.commerce.models import (
     Campaign,
     Channel,
+    InstalledProduct,
     Medium,
     Order,
     OrderKind,
     OrderLine,
     Product,
 )
+from kizuna.commerce.services import register_installs_from_orders
 from kizuna.core.bulk import insert_rows
 from kizuna.core.jobs import start_job
 from kizuna.core.ledger import record_change
@@ -58,6 +60,7 @@ from kizuna.customers.models import (
     Department,
 )
 from kizuna.customers.search import keys_for
+from kizuna.demo import catalogue
 from kizuna.demo.base import (
     AccountBundle,
     ActivityRow,
@@ -123,6 +126,7 @@ def demo_counts() -> dict[str, int]:
         "customers": _demo_customers().count(),
         "orders": Order.objects.filter(source=SOURCE).count(),
         "order_lines": OrderLine.objects.filter(order__source=SOURCE).count(),
+        "installed_products": InstalledProduct.objects.filter(account__source=SOURCE).count(),
         "activities": Activity.objects.filter(Q(account__source=SOURCE)
                                               | Q(customer__source=SOURCE)).count(),
         "leads": Lead.objects.filter(account__source=SOURCE).count(),
@@ -179,6 +183,9 @@ def load_demo_data(plan: Plan, *, actor: User | None = None, password: str = DEM
         loader.accounts(bundles)
     for bundles in _chunks(data.customers(), batch_size):
         loader.customers(bundles)
+    # The equipment the accounts bought is their installed base (maintenance proposals).
+    register_installs_from_orders(actor=actor, categories=[catalogue.EQUIPMENT],
+                                  accounts=_demo_accounts())
     result.counts = demo_counts()
     with transaction.atomic():
         changes: dict[str, list[Any]] = {
@@ -535,6 +542,7 @@ def delete_demo_data(*, batch_size: int = BATCH_SIZE, progress: Progress | None 
                 delete(LeadTransition.objects.filter(**{f"lead__{buyer}__in": pks}))
                 delete(Lead.objects.filter(**{f"{buyer}__in": pks}))
                 if model is Account:
+                    delete(InstalledProduct.objects.filter(account__in=pks))
                     delete(Activity.objects.filter(contact__account__in=pks))
                     delete(Contact.objects.filter(account__in=pks))
                     delete(Department.objects.filter(account__in=pks))
