@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -663,10 +664,33 @@ def upload_path(name: str) -> Path:
 
 
 def store_upload(data: bytes) -> str:
-    """Keep an uploaded file until its import has run (and been retried, if it failed)."""
+    """Keep an uploaded file until its import has run (and been retried, if it failed).
+
+    Uploads and rejected-row reports older than UPLOAD_RETENTION_DAYS are removed here, so the
+    folder does not grow forever; a failed import can be retried within that time."""
     name = f"{uuid.uuid4().hex}.upload"
-    upload_path(name).write_bytes(data)
+    path = upload_path(name)
+    path.write_bytes(data)
+    prune_uploads(path.parent)
     return name
+
+
+UPLOAD_RETENTION_DAYS = 30
+
+
+def prune_uploads(folder: Path, *, days: int = UPLOAD_RETENTION_DAYS) -> int:
+    """Delete uploads and reports in ``folder`` last written more than ``days`` ago."""
+    cutoff = time.time() - days * 86_400
+    removed = 0
+    for old in folder.iterdir():
+        if old.suffix in (".upload", ".csv") and old.is_file():
+            try:
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
+                    removed += 1
+            except FileNotFoundError:  # another process pruned it first
+                continue
+    return removed
 
 
 def report_name(job_id: Any) -> str:
