@@ -26,6 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {"label": _("Activities"), "url": reverse("pipeline:activity_list"),
          "key": "activities"},
         {"label": _("Pipeline"), "url": reverse("pipeline:funnel"), "key": "pipeline"},
+        {"label": _("Deals"), "url": reverse("pipeline:deal_board"), "key": "deals"},
         {"label": _("Jobs"), "url": reverse("core:job_list"), "key": "jobs"},
     ]
     if user.can_write:

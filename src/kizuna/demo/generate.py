@@ -16,6 +16,7 @@ from kizuna.demo.b2b import B2B
 from kizuna.demo.base import AccountBundle, CampaignRow, CustomerBundle, Plan
 from kizuna.demo.catalogue import Product, Staff
 from kizuna.demo.d2c import D2C
+from kizuna.demo.deals import DealRow, Deals
 from kizuna.demo.leads import LeadRow, Leads
 
 
@@ -25,6 +26,7 @@ class DemoData:
         self.b2b = B2B(plan)
         self.d2c = D2C(plan)
         self.lead_generator = Leads(plan)
+        self.deal_generator = Deals(plan)
 
     teams: tuple[str, ...] = catalogue.TEAMS
     staff: tuple[Staff, ...] = catalogue.STAFF
@@ -50,3 +52,10 @@ class DemoData:
         """The leads of one generated account (its own random stream: adding leads changes
         nothing else a seed generates)."""
         return self.lead_generator.for_account(bundle)
+
+    def deals(self, bundle: AccountBundle, leads: tuple[LeadRow, ...] | None = None
+              ) -> tuple[DealRow, ...]:
+        """The deals of one generated account, from its sales-accepted leads (their own random
+        stream: adding deals changes nothing else a seed generates)."""
+        return self.deal_generator.for_account(
+            bundle, self.leads(bundle) if leads is None else leads)

@@ -68,11 +68,25 @@ from kizuna.demo.base import (
     OrderRow,
     Plan,
 )
+from kizuna.demo.deals import DealRow
 from kizuna.demo.generate import DemoData
 from kizuna.demo.leads import LeadRow
-from kizuna.pipeline.models import Activity, Lead, LeadTransition
+from kizuna.pipeline.models import (
+    Activity,
+    Deal,
+    DealContact,
+    DealLine,
+    DealStageChange,
+    Lead,
+    LeadTransition,
+    LostReason,
+)
 from kizuna.pipeline.queries import lead_stages, stage_path
-from kizuna.pipeline.services import create_default_stages
+from kizuna.pipeline.services import (
+    create_default_pipeline,
+    create_default_stages,
+    forecast_values,
+)
 
 SOURCE = "demo"
 DEMO_PASSWORD = "kizuna-demo-2026"  # noqa: S105 - printed by the command; demo logins only
@@ -288,6 +302,10 @@ class _Loader:
         # The default lead stages (a database emptied by `flush` lost the migration's rows).
         create_default_stages(actor=self.actor)
         self.stages = {stage.code: stage.pk for stage in lead_stages()}
+        # The default deal pipeline and lost reasons (kizuna.demo.deals names them by code).
+        pipeline = create_default_pipeline(actor=self.actor)
+        self.deal_stages = {stage.code: stage for stage in pipeline.stages.all()}
+        self.lost_reasons = dict(LostReason.objects.values_list("code", "pk"))
         if not CustomFieldDefinition.objects.filter(
                 entity=CustomFieldDefinition.Entity.ACCOUNT, key="fiscal_month").exists():
             # The customer's budget calendar (需要期): their fiscal year ends in this month.
@@ -349,8 +367,13 @@ class _Loader:
         rows += self._orders(orders, account_ids=account_ids, department_ids=department_ids)
         rows += self._activities([a for b in bundles for a in b.activities],
                                  account_ids=account_ids, contact_ids=contact_ids)
-        rows += self._leads([lead for b in bundles for lead in self.data.leads(b)],
+        leads = [self.data.leads(b) for b in bundles]
+        rows += self._leads([lead for per_account in leads for lead in per_account],
                             account_ids=account_ids, contact_ids=contact_ids)
+        rows += self._deals([deal for b, per_account in zip(bundles, leads, strict=True)
+                             for deal in self.data.deals(b, per_account)],
+                            account_ids=account_ids, contact_ids=contact_ids,
+                            department_ids=department_ids)
         if self.progress:
             self.progress("accounts", len(bundles), rows)
 
@@ -477,7 +500,58 @@ class _Loader:
                         path.code(previous) if previous else None, path.code(step.stage))))
                 previous = step.stage
         LeadTransition.objects.bulk_create(transitions, batch_size=self.batch_size)
+        self.lead_ids = {(r.contact, r.acquired_at): lead.pk
+                         for lead, r in zip(leads, rows, strict=True)}
         return len(leads) + len(transitions)
+
+    def _deals(self, rows: list[DealRow], *, account_ids: dict[str, int],
+               contact_ids: dict[str, int], department_ids: dict[tuple[int, int], int]) -> int:
+        """Deals in their latest stage with what ``pipeline.services`` would store (the
+        probability and forecast category, the close of won and lost deals), then their
+        lines, buying centres and stage histories (kizuna.demo.deals)."""
+        if not rows:
+            return 0
+        u, t = self.users, self.teams
+        stages, reasons = self.deal_stages, self.lost_reasons
+        deals = []
+        for r in rows:
+            stage, last = stages[r.steps[-1].stage], r.steps[-1]
+            probability, category = forecast_values(stage, r.probability_override,
+                                                    r.forecast_category_override)
+            account_id = account_ids[r.account]
+            deals.append(Deal(
+                name=r.name, account_id=account_id, pipeline_id=stage.pipeline_id,
+                department_id=department_ids[(account_id, r.department)]
+                if r.department is not None else None,
+                stage_id=stage.pk, stage_entered_at=last.at, amount=r.amount,
+                expected_close_date=r.expected_close_date,
+                probability_override=r.probability_override, probability=probability,
+                forecast_category_override=r.forecast_category_override,
+                forecast_category=category, competitors=list(r.competitors),
+                demand_month=r.demand_month, demand_period=r.demand_period, source=r.source,
+                lead_id=self.lead_ids.get(r.lead), lost_reason_id=reasons.get(last.lost_reason),
+                lost_note=last.note, closed_at=None if stage.is_open else last.at,
+                owner_id=u[r.owner], team_id=t[r.team], version=len(r.steps),
+                **keys_for(names=[r.name], readings=[])))
+        deals = Deal.objects.bulk_create(deals, batch_size=self.batch_size)
+        lines, people, changes = [], [], []
+        for deal, r in zip(deals, rows, strict=True):
+            lines += [DealLine(deal_id=deal.pk, product_id=self.products[li.product],
+                               quantity=li.quantity, unit_price=li.unit_price,
+                               amount=li.quantity * li.unit_price) for li in r.lines]
+            people += [DealContact(deal_id=deal.pk, contact_id=contact_ids[contact], role=role)
+                       for contact, role in r.contacts]
+            previous = None
+            for step in r.steps:
+                changes.append(DealStageChange(
+                    deal_id=deal.pk, from_stage_id=previous, to_stage_id=stages[step.stage].pk,
+                    at=step.at, by_id=u[step.by], amount=deal.amount,
+                    lost_reason_id=reasons.get(step.lost_reason), note=step.note))
+                previous = stages[step.stage].pk
+        DealLine.objects.bulk_create(lines, batch_size=self.batch_size)
+        DealContact.objects.bulk_create(people, batch_size=self.batch_size)
+        DealStageChange.objects.bulk_create(changes, batch_size=self.batch_size)
+        return len(deals) + len(lines) + len(people) + len(changes)
 
 
 # What _insert_rows writes for customers, orders and lines, in this order; every other column

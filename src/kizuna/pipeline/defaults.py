@@ -23,3 +23,27 @@ DEFAULT_STAGES: tuple[tuple[str, str, str, str, int, str, str], ...] = (
     ("dead_end", "デッドエンド", "Dead end", "dead_end", 91, "marketing",
      "今後も購入の見込みがない（学生、競合他社など。理由を記録）"),
 )
+
+
+# The default deal pipeline (docs/decisions/0302-deals-and-forecast.md): B2B new business from
+# the first visit to the order. code, 日本語, English, kind, position, win probability (%).
+DEFAULT_PIPELINE: tuple[str, str, str] = ("new_business", "新規商談", "New business")
+DEFAULT_DEAL_STAGES: tuple[tuple[str, str, str, str, int, int], ...] = (
+    ("first_visit", "初回訪問", "First visit", "open", 10, 10),
+    ("hearing", "ヒアリング", "Hearing", "open", 20, 20),
+    ("proposal", "提案", "Proposal", "open", 30, 40),
+    ("quote", "見積", "Quote", "open", 40, 60),
+    ("negotiation", "交渉", "Negotiation", "open", 50, 80),
+    ("won", "受注", "Won", "won", 60, 100),
+    ("lost", "失注", "Lost", "lost", 70, 0),
+)
+# code, 日本語, English, position
+DEFAULT_LOST_REASONS: tuple[tuple[str, str, str, int], ...] = (
+    ("price", "価格", "Price", 10),
+    ("competitor", "競合に決定", "Went with a competitor", 20),
+    ("budget", "予算不足・凍結", "No budget", 30),
+    ("timing", "時期の見送り", "Postponed", 40),
+    ("no_need", "ニーズなし", "No need", 50),
+    ("status_quo", "現状維持", "Kept what they have", 60),
+    ("other", "その他", "Other", 90),
+)

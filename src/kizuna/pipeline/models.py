@@ -1,20 +1,29 @@
 """Activities (every recorded touch with a customer, and what came of it) and THE MODEL's leads:
 configurable stages, leads and every stage transition (docs/decisions/0301-the-model-stages.md).
 
-Deals join this app in a later slice; a deal will point to the lead it came from, and an
-activity to its deal.
+Deals (docs/decisions/0302-deals-and-forecast.md): pipelines with stages and win probabilities,
+deals with product lines, buying-centre contacts and their stage history; an activity may
+belong to a deal.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kizuna.core.models import TimeStampedModel, VersionedModel
-from kizuna.customers.models import Account, Contact, Customer, OwnedModel
+from kizuna.customers.models import (
+    Account,
+    BuyingRole,
+    Contact,
+    Customer,
+    Department,
+    OwnedModel,
+    SearchableModel,
+)
 
 
 class ActivityKind(models.TextChoices):
@@ -57,6 +66,8 @@ class Activity(OwnedModel):
                                  related_name="activities", verbose_name=_("customer"))
     participants = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True,
                                           related_name="+", verbose_name=_("participants"))
+    deal = models.ForeignKey("pipeline.Deal", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="activities", verbose_name=_("deal"))
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
@@ -205,6 +216,277 @@ class LeadTransition(TimeStampedModel):
         verbose_name = _("lead transition")
         verbose_name_plural = _("lead transitions")
         indexes = [models.Index(fields=["lead", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '—'} → {self.to_stage}"
+
+
+# --- deals: pipelines, stages, deals and their history (docs/decisions/0302) ---------------------
+
+
+class DealStageKind(models.TextChoices):
+    OPEN = "open", _("In progress")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class ForecastCategory(models.TextChoices):
+    """Where a deal's amount counts in the forecast. Open deals are commit, best case or
+    pipeline (from the probability unless the owner says otherwise) or left out (omitted);
+    won deals are closed, lost ones omitted."""
+
+    CLOSED = "closed", _("Closed (won)")
+    COMMIT = "commit", _("Commit")
+    BEST_CASE = "best_case", _("Best case")
+    PIPELINE = "pipeline", _("Pipeline")
+    OMITTED = "omitted", _("Omitted")
+
+
+def _label(record: models.Model) -> str:
+    return record.name_en if (get_language() or "").startswith("en") else record.name_ja  # type: ignore[attr-defined]
+
+
+class DealPipeline(VersionedModel):
+    """商談パイプライン: one sales process with its own stages (new business, maintenance
+    renewals, …). Several per company; names are data in both languages, like lead stages."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("deal pipeline")
+        verbose_name_plural = _("deal pipelines")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return _label(self)
+
+
+class DealStage(VersionedModel):
+    """One stage of a deal pipeline, with the win probability a deal in it gets by default."""
+
+    pipeline = models.ForeignKey(DealPipeline, on_delete=models.CASCADE, related_name="stages",
+                                 verbose_name=_("pipeline"))
+    code = models.SlugField(_("code"), max_length=30)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=10, choices=DealStageKind.choices,
+                            default=DealStageKind.OPEN)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    probability = models.PositiveSmallIntegerField(
+        _("win probability (%)"), validators=[MaxValueValidator(100)],
+        help_text=_("The default for deals in this stage; a deal may set its own"))
+
+    class Meta:
+        ordering = ["pipeline", "position", "pk"]
+        verbose_name = _("deal stage")
+        verbose_name_plural = _("deal stages")
+        constraints = [models.UniqueConstraint(fields=["pipeline", "code"],
+                                               name="deal_stage_unique_code")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return _label(self)
+
+    @property
+    def is_open(self) -> bool:
+        return self.kind == DealStageKind.OPEN
+
+
+class LostReason(VersionedModel):
+    """失注理由: a short list each company keeps, counted on the forecast page; the deal's note
+    says the rest."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return _label(self)
+
+
+class Deal(OwnedModel, SearchableModel):
+    """商談: an opportunity with an account (optionally one of its departments) or a D2C
+    customer, moving through the stages of one pipeline.
+
+    ``probability`` and ``forecast_category`` are what the forecast reads: the deal's own
+    values when set (``*_override``), else the stage's probability and the category it implies
+    (kept by ``services``, never edited directly).
+    """
+
+    name = models.CharField(_("deal name"), max_length=200)
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="deals", verbose_name=_("account"))
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="deals", verbose_name=_("department"))
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="deals", verbose_name=_("customer"))
+    pipeline = models.ForeignKey(DealPipeline, on_delete=models.PROTECT, related_name="deals",
+                                 verbose_name=_("pipeline"))
+    stage = models.ForeignKey(DealStage, on_delete=models.PROTECT, related_name="deals",
+                              verbose_name=_("stage"))
+    stage_entered_at = models.DateTimeField(_("in stage since"))
+    amount = models.BigIntegerField(
+        _("amount (yen)"), default=0, validators=[MinValueValidator(0)],
+        help_text=_("With product lines, the sum of the lines"))
+    expected_close_date = models.DateField(_("expected close date"), db_index=True)
+    probability_override = models.PositiveSmallIntegerField(
+        _("win probability (%)"), null=True, blank=True, validators=[MaxValueValidator(100)],
+        help_text=_("Leave empty to use the stage's probability"))
+    probability = models.PositiveSmallIntegerField(_("probability used (%)"), default=0,
+                                                   editable=False)
+    forecast_category_override = models.CharField(
+        _("forecast category"), max_length=10, blank=True,
+        choices=[(c.value, c.label) for c in (ForecastCategory.COMMIT,
+                                              ForecastCategory.BEST_CASE,
+                                              ForecastCategory.PIPELINE,
+                                              ForecastCategory.OMITTED)],
+        help_text=_("Leave empty to follow the probability"))
+    forecast_category = models.CharField(_("forecast category used"), max_length=10,
+                                         choices=ForecastCategory.choices,
+                                         default=ForecastCategory.PIPELINE, editable=False)
+    competitors = models.JSONField(_("competitors"), default=list, blank=True)
+    demand_month = models.PositiveSmallIntegerField(
+        _("budget month"), null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("The month the customer decides its budget (1–12), e.g. the month before "
+                    "its fiscal year starts"))
+    demand_period = models.CharField(
+        _("demand period"), max_length=100, blank=True,
+        help_text=_("When the customer buys, in their words, e.g. “2026年度上期予算”"))
+    source = models.CharField(_("lead source"), max_length=20, choices=LeadSource.choices,
+                              blank=True, help_text=_("Taken from the lead when there is one"))
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="deals", verbose_name=_("lead"))
+    lost_reason = models.ForeignKey(LostReason, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="deals", verbose_name=_("lost reason"))
+    lost_note = models.TextField(_("note on the loss"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    contacts = models.ManyToManyField(Contact, through="DealContact", related_name="deals",
+                                      blank=True, verbose_name=_("buying centre"))
+
+    class Meta:
+        ordering = ["expected_close_date", "pk"]
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(account__isnull=False) | models.Q(customer__isnull=False),
+                name="deal_has_a_buyer"),
+            models.CheckConstraint(condition=models.Q(probability__lte=100),
+                                   name="deal_probability_at_most_100"),
+        ]
+        indexes = [models.Index(fields=["pipeline", "stage"]),
+                   models.Index(fields=["owner", "expected_close_date"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def buyer(self) -> Account | Customer | None:
+        return self.account or self.customer
+
+    @property
+    def weighted_amount(self) -> int:
+        """amount × probability, rounded half up to the yen."""
+        return (self.amount * self.probability + 50) // 100
+
+
+class DealLine(TimeStampedModel):
+    """A product on a deal: quantity × unit price. With lines, the deal's amount is their sum."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="lines",
+                             verbose_name=_("deal"))
+    product = models.ForeignKey("commerce.Product", on_delete=models.PROTECT,
+                                related_name="deal_lines", verbose_name=_("product"))
+    quantity = models.PositiveIntegerField(_("quantity"), default=1,
+                                           validators=[MinValueValidator(1)])
+    unit_price = models.BigIntegerField(_("unit price (yen)"), validators=[MinValueValidator(0)])
+    amount = models.BigIntegerField(_("amount (yen)"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["deal", "pk"]
+        verbose_name = _("deal line")
+        verbose_name_plural = _("deal lines")
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+
+class DealContact(VersionedModel):
+    """A contact in the deal's buying centre. ``role`` is their role in this deal when it
+    differs from the contact's usual buying role."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="deal_contacts",
+                             verbose_name=_("deal"))
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="deal_roles",
+                                verbose_name=_("contact"))
+    role = models.CharField(_("role in this deal"), max_length=20, choices=BuyingRole.choices,
+                            blank=True, help_text=_("Leave empty for the contact's buying role"))
+
+    class Meta:
+        ordering = ["deal", "pk"]
+        verbose_name = _("buying-centre contact")
+        verbose_name_plural = _("buying-centre contacts")
+        constraints = [models.UniqueConstraint(fields=["deal", "contact"],
+                                               name="deal_contact_once")]
+
+    def __str__(self) -> str:
+        return str(self.contact)
+
+    @property
+    def effective_role(self) -> str:
+        return self.role or self.contact.buying_role
+
+    def get_effective_role_display(self) -> str:
+        return str(dict(BuyingRole.choices).get(self.effective_role, ""))
+
+
+class DealStageChange(TimeStampedModel):
+    """One stage entry of a deal (the first, from empty, is its creation): win rates and time
+    in stage are read from this log. Written once, never changed."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes",
+                             verbose_name=_("deal"))
+    from_stage = models.ForeignKey(DealStage, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("from stage"))
+    to_stage = models.ForeignKey(DealStage, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("to stage"))
+    at = models.DateTimeField(_("at"), db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+", verbose_name=_("by"))
+    amount = models.BigIntegerField(_("amount (yen)"), default=0,
+                                    help_text=_("The deal's amount when it moved"))
+    lost_reason = models.ForeignKey(LostReason, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("lost reason"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("deal stage change")
+        verbose_name_plural = _("deal stage changes")
+        indexes = [models.Index(fields=["deal", "at"])]
 
     def __str__(self) -> str:
         return f"{self.from_stage or '—'} → {self.to_stage}"

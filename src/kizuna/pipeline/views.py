@@ -5,7 +5,9 @@ page (Sankey of stage flows, stage table, trend), lead lists per stage and a lea
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -31,21 +33,40 @@ from kizuna.pipeline import services
 from kizuna.pipeline.forms import (
     ActivityFilterForm,
     ActivityForm,
+    BoardForm,
+    DealContactForm,
+    DealFilterForm,
+    DealForm,
+    DealMoveForm,
+    ForecastForm,
     FunnelForm,
     LeadFilterForm,
     LeadMoveForm,
+    line_formset,
 )
-from kizuna.pipeline.models import Activity, Lead, LeadTransition, StageKind
+from kizuna.pipeline.models import Activity, Deal, Lead, LeadTransition, LostReason, StageKind
 from kizuna.pipeline.queries import (
+    CLOSED_DAYS,
     LeadFunnel,
     access_activity,
+    access_deal,
     access_lead,
+    deal_activities,
+    deal_contacts,
+    deal_forecast,
+    deal_lines,
+    deal_pipelines,
+    deal_stage_changes,
     lead_funnel,
     lead_stages,
     lead_transitions,
+    month_range,
     visible_activities,
+    visible_deals,
     visible_leads,
+    win_rates,
 )
+from kizuna.pipeline.queries import deal_board as board_columns
 
 LINKS = {"account": access_account, "contact": access_contact, "customer": access_customer}
 
@@ -96,18 +117,22 @@ def activity_create(request: HttpRequest) -> HttpResponse:
                 links[name] = fetch(request.user, request.GET[name])
             except NotFound:
                 raise Http404 from None
+    if request.GET.get("deal"):
+        # Logged from a deal's page: about the deal's buyer, on the deal's timeline.
+        links["deal"] = get_or_404(access_deal, request, request.GET["deal"])
     if not links:
         raise Http404
     form = ActivityForm(request.POST or None, actor=request.user)
     activity = save_form(request, form, lambda version, data: services.log_activity(
         actor=request.user, **links, **data))
-    record = _subject_of(None, links)
+    record = links.get("deal") or _subject_of(None, links)
+    back_url = reverse("pipeline:deal_detail", args=[record.pk]) if isinstance(record, Deal) \
+        else _back_url(record)
     if activity is not None:
         messages.success(request, _("The activity was logged."))
-        return redirect(_back_url(record))
+        return redirect(back_url)
     return render(request, "pipeline/activity_form.html", {
-        "form": form, "record": record, "back_url": _back_url(record),
-        "nav_active": "activities"})
+        "form": form, "record": record, "back_url": back_url, "nav_active": "activities"})
 
 
 @login_required
@@ -333,3 +358,254 @@ def lead_move(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, message)
             return redirect("pipeline:lead_detail", pk=lead.pk)
     return _lead_page(request, lead, form, status=200)
+
+
+# --- deals (docs/decisions/0302-deals-and-forecast.md) -------------------------------------------
+
+
+def _month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    return month, month_range(month, 2)[1]
+
+
+@login_required
+def deal_list(request: HttpRequest) -> HttpResponse:
+    form = DealFilterForm(request.GET, actor=request.user)
+    values = form.values()
+    deals = with_editable(visible_deals(request.user), request.user)
+    if values.get("q"):
+        deals = deals.filter(search_condition(values["q"], "search_key", "account__search_key",
+                                              "customer__search_key"))
+    for name in ("pipeline", "stage", "owner", "team"):
+        if values.get(name):
+            deals = deals.filter(**{name: values[name]})
+    if values.get("close_month"):
+        first, after = _month_bounds(values["close_month"])
+        deals = deals.filter(expected_close_date__gte=first, expected_close_date__lt=after)
+    return render_list(request, queryset=deals, form=form,
+                       orders={"soonest": ("expected_close_date", "pk"),
+                               "amount": ("-amount", "-pk"),
+                               "recent": ("-updated_at", "-pk")},
+                       table="pipeline/partials/deal_table.html",
+                       context={"nav_active": "deals", "title": _("Deals"),
+                                "new_url": "pipeline:deal_create",
+                                "new_label": _("New deal")})
+
+
+DEAL_LINKS = {"account": access_account, "customer": access_customer, "lead": access_lead}
+
+
+def _fixed_links(request: HttpRequest) -> dict[str, Any]:
+    """?account=, ?customer= or ?lead= of the page a new deal was started from."""
+    fixed: dict[str, Any] = {}
+    for name, fetch in DEAL_LINKS.items():
+        if request.GET.get(name):
+            try:
+                fixed[name] = fetch(request.user, request.GET[name])
+            except NotFound:
+                raise Http404 from None
+    lead = fixed.get("lead")
+    if lead is not None and "account" not in fixed and "customer" not in fixed:
+        if lead.account is not None:
+            fixed["account"] = lead.account
+        elif lead.customer is not None:
+            fixed["customer"] = lead.customer
+    return fixed
+
+
+def _deal_form_page(request: HttpRequest, form: DealForm, lines: Any, deal: Deal | None
+                    ) -> HttpResponse:
+    return render(request, "pipeline/deal_form.html", {
+        "form": form, "lines": lines, "deal": deal, "nav_active": "deals",
+        "back_url": reverse("pipeline:deal_detail", args=[deal.pk]) if deal
+        else reverse("pipeline:deal_list")})
+
+
+def _save_deal(request: HttpRequest, form: DealForm, lines: Any,
+               save: Callable[[int | None, dict[str, Any], list[Any]], Deal]) -> Deal | None:
+    if request.method != "POST":
+        return None
+    valid = form.is_valid()
+    if not lines.is_valid() or not valid:
+        return None
+    rows = [line for line in (f.line() for f in lines.forms) if line is not None]
+    return save_form(request, form, lambda version, data: save(version, data, rows))
+
+
+@login_required
+def deal_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.can_write:
+        raise PermissionDenied
+    fixed = _fixed_links(request)
+    form = DealForm(request.POST or None, actor=request.user, fixed=fixed,
+                    initial={"name": getattr(fixed.get("lead"), "interest", "")})
+    lines = line_formset(request.POST or None, None)
+    deal = _save_deal(request, form, lines, lambda version, data, rows: services.create_deal(
+        actor=request.user, lines=rows, **data))
+    if deal is not None:
+        messages.success(request, _("The deal was created."))
+        return redirect("pipeline:deal_detail", pk=deal.pk)
+    return _deal_form_page(request, form, lines, None)
+
+
+@login_required
+def deal_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = get_or_404(access_deal, request, pk, write=True)
+    form = DealForm(request.POST or None, instance=deal, actor=request.user)
+    lines = line_formset(request.POST or None, deal)
+    saved = _save_deal(request, form, lines, lambda version, data, rows: services.update_deal(
+        actor=request.user, deal=deal, expected_version=version, lines=rows, **data))
+    if saved is not None:
+        messages.success(request, _("Your changes were saved."))
+        return redirect("pipeline:deal_detail", pk=deal.pk)
+    return _deal_form_page(request, form, lines, deal)
+
+
+@login_required
+def deal_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = get_or_404(access_deal, request, pk, write=True)
+    if request.method == "POST":
+        if not deleted(request, lambda version: services.delete_deal(
+                actor=request.user, deal=deal, expected_version=version)):
+            return redirect("pipeline:deal_detail", pk=deal.pk)
+        messages.success(request, _("The deal “%(name)s” was deleted.") % {"name": deal.name})
+        return redirect("pipeline:deal_list")
+    return confirm_delete_page(
+        request, record=deal, title=_("Delete deal"),
+        explanation=_("The deal, its product lines, buying centre and stage history are "
+                      "removed; its activities stay with the account. The audit ledger keeps "
+                      "the record of it."),
+        cancel_url=reverse("pipeline:deal_detail", args=[deal.pk]), nav_active="deals")
+
+
+def _deal_page(request: HttpRequest, deal: Deal, *, move_form: DealMoveForm | None = None,
+               contact_form: DealContactForm | None = None) -> HttpResponse:
+    editable = can_edit(request.user, deal)
+    if editable:
+        move_form = move_form or DealMoveForm(deal=deal)
+        if deal.account_id:
+            contact_form = contact_form or DealContactForm(actor=request.user, deal=deal)
+    return render(request, "pipeline/deal_detail.html", {
+        "deal": deal, "editable": editable, "lines": list(deal_lines(deal)),
+        "buying_centre": list(deal_contacts(request.user, deal)),
+        "changes": list(deal_stage_changes(deal)),
+        "activities": [{"kind": "activity", "at": a.occurred_at, "obj": a} for a in
+                       with_editable(deal_activities(request.user, deal), request.user)[:50]],
+        "move_form": move_form if editable else None,
+        "contact_form": contact_form if editable else None,
+        "days_in_stage": (timezone.now() - deal.stage_entered_at).days,
+        "history": history(deal)[:20] if request.user.is_administrator else None,
+        "nav_active": "deals",
+    })
+
+
+@login_required
+def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _deal_page(request, get_or_404(access_deal, request, pk))
+
+
+def _board_url(deal: Deal) -> str:
+    return f"{reverse('pipeline:deal_board')}?pipeline={deal.pipeline_id}"
+
+
+@login_required
+@require_POST
+def deal_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """The move form of the deal page and of the board's cards (no script needed); the board's
+    drag and drop posts the same form. From the board, errors come back as messages."""
+    deal = get_or_404(access_deal, request, pk, write=True)
+    form = DealMoveForm(request.POST, deal=deal)
+    from_board = request.POST.get("next") == "board"
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = services.move_deal(
+                actor=request.user, deal=deal, to_stage=data["to_stage"],
+                expected_version=data["version"], lost_reason=data["lost_reason"],
+                lost_note=data["lost_note"])
+        except ConcurrentEdit as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("“%(deal)s” moved to %(stage)s.") % {
+                "deal": deal.name, "stage": change.to_stage.label})
+            return redirect(_board_url(deal) if from_board else
+                            reverse("pipeline:deal_detail", args=[deal.pk]))
+    if from_board:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"{deal.name}: {error}")
+        return redirect(_board_url(deal))
+    return _deal_page(request, deal, move_form=form)
+
+
+@login_required
+@require_POST
+def deal_contact_add(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = get_or_404(access_deal, request, pk, write=True)
+    form = DealContactForm(request.POST, actor=request.user, deal=deal)
+    if form.is_valid():
+        try:
+            services.add_deal_contact(actor=request.user, deal=deal,
+                                      contact=form.cleaned_data["contact"],
+                                      role=form.cleaned_data["role"])
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("The contact was added to the buying centre."))
+            return redirect("pipeline:deal_detail", pk=deal.pk)
+    return _deal_page(request, deal, contact_form=form)
+
+
+@login_required
+@require_POST
+def deal_contact_remove(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    deal = get_or_404(access_deal, request, pk, write=True)
+    link = deal.deal_contacts.filter(pk=contact_pk).first()
+    if link is None:
+        raise Http404
+    services.remove_deal_contact(actor=request.user, deal_contact=link)
+    messages.success(request, _("The contact was removed from the buying centre."))
+    return redirect("pipeline:deal_detail", pk=deal.pk)
+
+
+@login_required
+def deal_board(request: HttpRequest) -> HttpResponse:
+    """The kanban board of one pipeline: a column per stage with its count and amounts. Cards
+    move by drag and drop (pipeline/board.js) or by each card's move form."""
+    pipelines = deal_pipelines()
+    form = BoardForm(request.GET or None, initial={"pipeline": pipelines[0] if pipelines
+                                                   else None})
+    values = form.values()
+    pipeline = values.get("pipeline") or (pipelines[0] if pipelines else None)
+    if pipeline is None:
+        raise Http404
+    deals = with_editable(visible_deals(request.user), request.user)
+    for name in ("owner", "team"):
+        if values.get(name):
+            deals = deals.filter(**{name: values[name]})
+    closed_days = values.get("closed_days") or CLOSED_DAYS
+    columns = board_columns(request.user, pipeline, deals, closed_days=closed_days)
+    return render(request, "pipeline/deal_board.html", {
+        "form": form, "pipeline": pipeline, "columns": columns,
+        "lost_reasons": LostReason.objects.filter(active=True),
+        "closed_days": closed_days, "nav_active": "deals",
+    })
+
+
+@login_required
+def deal_forecast_page(request: HttpRequest) -> HttpResponse:
+    """Forecast by close month × owner or team (weighted and by category, side by side), and
+    win rates by count and by amount for the deals closed in the same months."""
+    form = ForecastForm(request.GET or None)
+    values = form.values()
+    forecast = deal_forecast(request.user, **values)
+    rates = {by: win_rates(request.user, start=values["start"], months=values["months"],
+                           by=by, pipeline=values["pipeline"])
+             for by in ("owner", "source")}
+    return render(request, "pipeline/deal_forecast.html", {
+        "form": form, "forecast": forecast, "rows": forecast.rows(),
+        "rates_by_owner": rates["owner"][0], "rates_by_source": rates["source"][0],
+        "rates_total": rates["owner"][1], "start": forecast.months[0],
+        "end": forecast.months[-1], "nav_active": "deals",
+    })
