@@ -13,6 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# The engines (DuckDB, PostgreSQL, Spark) behind the `con` fixture.
+from tests.analytics.engines import _duckdb, _postgres, _spark, con  # noqa: F401
+
 # The CDNOW data ship inside the `lifetimes` package (dev dependency, installed with --no-deps).
 # They are read from its files; `lifetimes` itself is never imported (it needs pandas, autograd,
 # dill and pkg_resources, none of which we use).

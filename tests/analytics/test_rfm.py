@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kizuna.analytics.rfm import SEGMENTS, quintile_scores, rfm_segment, rfm_table
@@ -85,6 +85,8 @@ logs = st.lists(
 )
 
 
+# Each example runs the engine twice (compiling Ibis expressions): fewer examples than usual.
+@settings(max_examples=40)
 @given(log=logs, as_of=st.integers(0, 70), seed=st.integers(0, 2**32 - 1))
 def test_rfm_table_properties(log, as_of, seed):
     ids = np.array([c for c, _, _ in log])
@@ -153,3 +155,64 @@ def test_rfm_command_needs_a_date(tmp_path):
             "--as-of", "someday", stdout=io.StringIO(),
         )
     assert caught.value.returncode == 1
+
+
+def test_rfm_command_segments_and_movement(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "customer,day,yen\n"
+        "a,2024-01-05,1000\na,2024-03-30,1000\n"
+        "b,2024-01-10,5000\n"
+        "c,2024-03-20,300\n",
+        encoding="utf-8",
+    )
+    segments, moves = tmp_path / "segments.csv", tmp_path / "moves.csv"
+    stdout = io.StringIO()
+    call_command(
+        "analytics", "rfm", str(path), "--customer", "customer", "--date", "day",
+        "--amount", "yen", "--as-of", "2024-03-31", "--segments", str(segments),
+        "--movement-from", "2024-01-31", "--movement-out", str(moves), "--json", stdout=stdout,
+    )
+    result = json.loads(stdout.getvalue())
+    # As of 2024-03-31 (n = 3): a R4 F4 loyal; b R1 F1 lost; c R2 F1 hibernating.
+    # As of 2024-01-31 (n = 2): b (later last purchase) R3 F1 about to sleep; a R1 F1 lost.
+    assert result["movement"] == {
+        "from": "2024-01-31",
+        "to": "2024-03-31",
+        "moves": [
+            {"from_segment": "about_to_sleep", "to_segment": "lost", "customers": 1},
+            {"from_segment": "lost", "to_segment": "loyal", "customers": 1},
+            {"from_segment": "none", "to_segment": "hibernating", "customers": 1},
+        ],
+    }
+    assert result["segments"]["loyal"]["revenue_share"] == 2000 / 7300
+    with open(segments, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["segment"] for row in rows] == list(SEGMENTS)
+    loyal = rows[list(SEGMENTS).index("loyal")]
+    assert (loyal["segment_ja"], loyal["customers"], loyal["monetary"]) == (
+        "ロイヤル顧客", "1", "2000.0")
+    with open(moves, encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.reader(handle))[1:] == [
+            ["about_to_sleep", "lost", "1"], ["lost", "loyal", "1"],
+            ["none", "hibernating", "1"],
+        ]
+    text = io.StringIO()
+    call_command(
+        "analytics", "rfm", str(path), "--customer", "customer", "--date", "day",
+        "--amount", "yen", "--as-of", "2024-03-31", "--movement-from", "2024-01-31",
+        stdout=text,
+    )
+    assert "Not yet a customer → Hibernating: 1" in text.getvalue()
+    assert "Lost → Loyal customers: 1" in text.getvalue()
+
+
+def test_rfm_command_movement_options_are_checked(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("c,d,a\n1,2024-01-01,1\n", encoding="utf-8")
+    base = ["analytics", "rfm", str(path), "--customer", "c", "--date", "d", "--amount", "a",
+            "--as-of", "2024-01-31"]
+    with pytest.raises(CommandError, match="--movement-out needs --movement-from"):
+        call_command(*base, "--movement-out", str(tmp_path / "m.csv"), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="after --as-of"):
+        call_command(*base, "--movement-from", "2024-02-01", stdout=io.StringIO())

@@ -12,6 +12,10 @@ Modules:
 
 - :mod:`kizuna.analytics.clv` — predictive customer lifetime value: BG/NBD, Pareto/NBD and
   Gamma-Gamma estimators, and ``summary_from_transactions`` to build their inputs.
+- :mod:`kizuna.analytics.engine` — Ibis connections (DuckDB in memory or a file, PostgreSQL,
+  PySpark) and transaction logs from tables or CSV/Parquet files (docs/decisions/0108).
+- :mod:`kizuna.analytics.rfm` — RFM per customer as Ibis expressions: quintile scores, named
+  segments (English and Japanese labels), counts, revenue shares and movement between dates.
 - :mod:`kizuna.analytics.funnel` — THE MODEL's lead funnel from a stage transition log: flow,
   balance, conversion, time in stage and fast passes per stage and period.
 """

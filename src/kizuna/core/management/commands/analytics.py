@@ -121,7 +121,38 @@ class Command(BaseCommand):
         rfm.add_argument("--amount", required=True, help="purchase amount column")
         rfm.add_argument("--as-of", required=True, help="date the recency is measured to")
         rfm.add_argument("--out", help="write one row per customer to this CSV (UTF-8 with BOM)")
+        rfm.add_argument(
+            "--segments",
+            help="write one row per segment (customers, monetary, revenue share) to this CSV",
+        )
+        rfm.add_argument(
+            "--movement-from",
+            help="also count customers moving between segments from this date to --as-of",
+        )
+        rfm.add_argument(
+            "--movement-out",
+            help="write the movement (from_segment, to_segment, customers) to this CSV; "
+            "needs --movement-from",
+        )
         rfm.add_argument("--json", action="store_true", help="print one JSON object")
+
+        cohorts = sub.add_parser(
+            "cohorts",
+            help="Acquisition cohorts: customers active and revenue by month (or quarter) since "
+            "the first purchase, retention, repeat rate (docs/decisions/0109)",
+        )
+        cohorts.add_argument("file", help="CSV (UTF-8 with/without BOM, or CP932) or .parquet")
+        cohorts.add_argument("--customer", required=True, help="customer id column")
+        cohorts.add_argument("--date", required=True, help="purchase date column")
+        cohorts.add_argument("--amount", required=True, help="purchase amount column")
+        cohorts.add_argument("--period", choices=("month", "quarter"), default="month",
+                             help="cohort and age period (default month)")
+        cohorts.add_argument("--as-of", help="last day counted (default: the log's last day)")
+        cohorts.add_argument("--within-days", type=int,
+                             help="a repeat purchase counts only within this many days")
+        cohorts.add_argument("--out", help="write the retention triangle to this CSV "
+                             "(UTF-8 with BOM): one row per cohort, one column per age")
+        cohorts.add_argument("--json", action="store_true", help="print one JSON object")
 
         funnel = sub.add_parser(
             "funnel",
@@ -164,6 +195,8 @@ class Command(BaseCommand):
                 self._clv(options)
             elif options["action"] == "funnel":
                 self._funnel(options)
+            elif options["action"] == "cohorts":
+                self._cohorts(options)
             else:
                 self._rfm(options)
         except (DataError, ConvergenceError, ValueError) as exc:
@@ -371,24 +404,52 @@ class Command(BaseCommand):
     # --------------------------------------------------------------------------------------
 
     def _rfm(self, options: dict[str, Any]) -> None:
-        from kizuna.analytics.rfm import SEGMENTS, rfm_table
+        from kizuna.analytics.engine import connect, to_columns, transactions_from_arrays
+        from kizuna.analytics.rfm import (
+            NOT_YET_A_CUSTOMER,
+            SEGMENTS,
+            rfm,
+            rfm_scores,
+            segment_movement,
+            segment_report,
+        )
 
         as_json = options["json"]
         as_of = _date_option(options["as_of"])
+        movement_from = None
+        if options["movement_from"]:
+            movement_from = _date_option(options["movement_from"])
+            if movement_from > as_of:
+                raise CommandError("--movement-from is after --as-of")
+        elif options["movement_out"]:
+            raise CommandError("--movement-out needs --movement-from")
         with self._steps(3, quiet=as_json) as step:
             step("reading")
-            log = read_transactions(
+            read = read_transactions(
                 options["file"],
                 customer=options["customer"],
                 date=options["date"],
                 amount=options["amount"],
             )
             step("scoring")
-            table = rfm_table(log.customer_id, log.date, log.amount, as_of=as_of)
+            con = connect()  # in-memory DuckDB (docs/decisions/0108)
+            amounts = read.amount
+            if np.all(amounts == np.round(amounts)) and np.all(np.abs(amounts) < 2**53):
+                amounts = amounts.astype(np.int64)  # integer yen: exact sums on every engine
+            log = transactions_from_arrays(read.customer_id, read.date, amounts)
+            table = rfm(con, log, as_of=as_of)
             if len(table) == 0:
                 raise CommandError(
                     f"{options['file']}: no customer bought on or before {as_of}", returncode=1
                 )
+            report = to_columns(con, segment_report(rfm_scores(log, as_of=as_of)))
+            moves = None
+            if movement_from is not None:
+                moves = to_columns(
+                    con, segment_movement(log, start=movement_from, end=as_of)
+                )
+                order = np.lexsort((moves["to_segment"], moves["from_segment"]))
+                moves = {name: values[order] for name, values in moves.items()}
             step("writing")
             if options["out"]:
                 write_csv(
@@ -404,14 +465,40 @@ class Command(BaseCommand):
                         [SEGMENTS[s][1] for s in table.segment],
                     ],
                 )
-        counts = table.segment_counts()
-        result = {
+            if options["segments"]:
+                write_csv(
+                    options["segments"],
+                    ("segment", "segment_en", "segment_ja", "customers", "monetary",
+                     "revenue_share"),
+                    [report[name] for name in
+                     ("segment", "en", "ja", "customers", "monetary", "revenue_share")],
+                )
+            if moves is not None and options["movement_out"]:
+                write_csv(
+                    options["movement_out"],
+                    ("from_segment", "to_segment", "customers"),
+                    [moves["from_segment"], moves["to_segment"], moves["customers"]],
+                )
+        labels = {**SEGMENTS, NOT_YET_A_CUSTOMER[0]: NOT_YET_A_CUSTOMER[1:]}
+        result: dict[str, Any] = {
             "customers": len(table),
             "as_of": str(as_of),
             "segments": {
-                key: {"en": SEGMENTS[key][0], "ja": SEGMENTS[key][1], "customers": n,
-                      "revenue_share": share}
-                for key, (n, share) in counts.items()
+                str(key): {"en": str(en), "ja": str(ja), "customers": int(n),
+                           "revenue_share": float(share)}
+                for key, en, ja, n, share in zip(
+                    report["segment"], report["en"], report["ja"], report["customers"],
+                    report["revenue_share"], strict=True,
+                )
+            },
+            "movement": None if moves is None else {
+                "from": str(movement_from),
+                "to": str(as_of),
+                "moves": [
+                    {"from_segment": str(a), "to_segment": str(b), "customers": int(n)}
+                    for a, b, n in zip(moves["from_segment"], moves["to_segment"],
+                                       moves["customers"], strict=True)
+                ],
             },
             "out": options["out"],
         }
@@ -420,17 +507,66 @@ class Command(BaseCommand):
             return
         width = max(len(SEGMENTS[key][0]) for key in SEGMENTS)
         lines = [f"Customers: {len(table):,} (as of {as_of})"]
-        for key, (n, share) in counts.items():
+        for key, segment in result["segments"].items():
             en, ja = SEGMENTS[key]
-            lines.append(f"  {en.ljust(width)}  {ja}\t{n:>9,}  {share:6.1%} of revenue")
+            lines.append(
+                f"  {en.ljust(width)}  {ja}\t{segment['customers']:>9,}  "
+                f"{segment['revenue_share']:6.1%} of revenue"
+            )
+        if result["movement"] is not None:
+            lines.append(f"Movement from {movement_from} to {as_of} (customers):")
+            for move in result["movement"]["moves"]:
+                if move["from_segment"] != move["to_segment"]:
+                    lines.append(
+                        f"  {labels[move['from_segment']][0]} → "
+                        f"{labels[move['to_segment']][0]}: {move['customers']:,}"
+                    )
         if options["out"]:
             lines.append(f"Scores written to {options['out']}")
         self.stdout.write("\n".join(lines))
 
-
     # --------------------------------------------------------------------------------------
     # funnel
     # --------------------------------------------------------------------------------------
+
+    def _cohorts(self, options: dict[str, Any]) -> None:
+        from kizuna.analytics.cohorts import cohort_report
+        from kizuna.analytics.engine import connect, transactions_from_arrays
+
+        as_json = options["json"]
+        as_of = _date_option(options["as_of"]).item() if options["as_of"] else None
+        with self._steps(3, quiet=as_json) as step:
+            step("reading")
+            read = read_transactions(options["file"], customer=options["customer"],
+                                     date=options["date"], amount=options["amount"])
+            step("cohorts")
+            amounts = read.amount
+            if np.all(amounts == np.round(amounts)) and np.all(np.abs(amounts) < 2**53):
+                amounts = amounts.astype(np.int64)  # integer yen: exact sums
+            report = cohort_report(
+                connect(), transactions_from_arrays(read.customer_id, read.date, amounts),
+                freq=options["period"], as_of=as_of, within_days=options["within_days"])
+            if not report.cohorts:
+                raise CommandError(f"{options['file']}: no purchase to count", returncode=1)
+            step("writing")
+            if options["out"]:
+                ages = report.active.shape[1]
+                retention = report.retention
+                write_csv(options["out"], ("cohort", "customers", "repeat_rate",
+                                           *(f"age_{a}" for a in range(ages))),
+                          [[c.isoformat() for c in report.cohorts], report.size,
+                           np.round(report.repeat_rate, 4),
+                           *(["" if np.isnan(v) else round(float(v), 4)
+                              for v in retention[:, a]] for a in range(ages))])
+        if as_json:
+            self.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False))
+            return
+        self.stdout.write(f"{'cohort':<10} {'customers':>9} {'repeat':>7}  retention by age")
+        for i, cohort in enumerate(report.cohorts):
+            cells = " ".join("    " if np.isnan(v) else f"{100 * v:3.0f}%"
+                             for v in report.retention[i][:13])
+            self.stdout.write(f"{cohort:%Y-%m}    {report.size[i]:>9,} "
+                              f"{_percent(report.repeat_rate[i]):>7}  {cells}")
 
     def _funnel(self, options: dict[str, Any]) -> None:
         as_json = options["json"]
