@@ -29,9 +29,10 @@ from kizuna.core.access import can_edit
 from kizuna.core.exports import export_response
 from kizuna.core.lists import get_or_404, render_list, save_form, with_editable
 from kizuna.core.models import Role
+from kizuna.core.timezones import local_day_bounds
 from kizuna.customers.queries import access_account
 from kizuna.customers.search import search_condition
-from kizuna.customers.views import confirm_delete_page, deleted, local_day_bounds
+from kizuna.customers.views import confirm_delete_page, deleted
 
 
 def _products(form: ProductFilterForm) -> QuerySet[Product]:

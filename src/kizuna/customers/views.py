@@ -8,7 +8,6 @@ fragment) is shared with the commerce and pipeline pages.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -18,7 +17,6 @@ from django.db.models import Count, Model, ProtectedError, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -528,11 +526,3 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
                       "the record of it."),
         cancel_url=reverse("customers:customer_detail", args=[customer.pk]),
         nav_active="customers")
-
-
-def local_day_bounds(day: Any, *, end: bool = False) -> datetime:
-    """Start (or end) of a Tokyo day as an aware datetime, so the ordered_at index is used."""
-    from datetime import time, timedelta
-
-    moment = datetime.combine(day + timedelta(days=1) if end else day, time.min)
-    return timezone.make_aware(moment)

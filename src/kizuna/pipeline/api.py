@@ -1,10 +1,12 @@
-"""Activities and deals API.
+"""Activities, deals and leads API.
 
 An activity is visible like any owned record (its owner, or shared with a team); logging one
 goes through ``pipeline.services.log_activity``, which checks the linked records. Deals are
 owned records too: list, search, create, change (optimistic locking: a stale version is a
 409), move between stages (``POST /deals/{id}/move``), the buying centre; pipelines, lost
-reasons and the forecast are read-only (docs/decisions/0302-deals-and-forecast.md).
+reasons and the forecast are read-only (docs/decisions/0302-deals-and-forecast.md). Leads:
+list, get (with the transitions), acquire, move and revive through ``pipeline.services``, which
+keep THE MODEL's rules (docs/decisions/0301-the-model-stages.md); lead stages are read-only.
 """
 
 
@@ -17,7 +19,7 @@ from ninja import Field, FilterLookup, FilterSchema, Query, Router, Schema, Stat
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from kizuna.commerce.models import Product
+from kizuna.commerce.models import Campaign, Product
 from kizuna.core.access import NotFound
 from kizuna.core.api import (
     ERRORS,
@@ -53,16 +55,22 @@ from kizuna.pipeline.models import (
     DealPipeline,
     DealStage,
     ForecastCategory,
+    Lead,
     LeadSource,
+    LeadStage,
+    LeadTransition,
     LostReason,
     OutcomeCode,
 )
 from kizuna.pipeline.queries import (
     access_activity,
     access_deal,
+    access_lead,
     deal_forecast,
     deal_pipelines,
     deal_stage_changes,
+    lead_stages,
+    lead_transitions,
     pipeline_stages,
     visible_activities,
     visible_deals,
@@ -555,5 +563,148 @@ def forecast(request: HttpRequest, start: date, months: int = 6,
             "win_rate_total": _rate(total)}
 
 
+# --- leads (THE MODEL, docs/decisions/0301-the-model-stages.md) ---------------------------------
+
+leads = Router(tags=["leads"])
+
+
+class LeadStageOut(Schema):
+    id: int
+    code: str
+    name_ja: str
+    name_en: str
+    kind: str = Field(..., description="main, recycle or dead_end")
+    position: int
+    division: str = Field(..., description="The division that owns the stage")
+
+
+class LeadTransitionOut(Schema):
+    id: int
+    from_stage_id: int | None = Field(..., description="Empty for the acquisition")
+    to_stage_id: int
+    at: DateTimeOut
+    by_id: int | None
+    criterion: str = Field(..., description="The entry criterion, when no person moved it")
+    reason: str
+    is_fast_pass: bool
+
+
+class LeadOut(OwnedOut):
+    contact_id: int | None
+    account_id: int | None
+    customer_id: int | None
+    interest: str
+    lead_source: str
+    campaign_id: int | None
+    acquired_at: DateTimeOut
+    acquisition_cost: int
+    stage_id: int
+    stage_code: str
+    stage_entered_at: DateTimeOut
+
+    @staticmethod
+    def resolve_stage_code(lead: Lead) -> str:
+        return lead.stage.code
+
+
+class LeadDetailOut(LeadOut):
+    transitions: list[LeadTransitionOut]
+
+    @staticmethod
+    def resolve_transitions(lead: Lead) -> list[LeadTransition]:
+        return list(lead_transitions(lead))
+
+
+class LeadIn(Schema):
+    contact_id: int | None = Field(None, description="B2B: the account follows from the "
+                                                     "contact")
+    customer_id: int | None = Field(None, description="D2C")
+    lead_source: choice(LeadSource)  # type: ignore[valid-type]
+    campaign_id: int | None = None
+    interest: str = Field("", max_length=200)
+    acquired_at: DateTimeIn | None = Field(None, description="Default: now")
+    acquisition_cost: int = Field(0, ge=0, description="Yen, counted once")
+    owner_id: int | None = Field(None, description="Defaults to you; only managers and "
+                                                   "administrators assign someone else")
+
+
+class LeadMoveIn(VersionIn):
+    to_stage_id: int
+    reason: str = Field("", description="Required for recycle and dead end, for going back "
+                                        "and for leaving the dead end")
+    at: DateTimeIn | None = Field(None, description="Default: now")
+
+
+class LeadReviveIn(VersionIn):
+    reason: str = ""
+    at: DateTimeIn | None = Field(None, description="Default: now")
+
+
+class LeadFilters(FilterSchema):
+    stage: Annotated[str | None, FilterLookup("stage__code")] = Field(
+        None, description="The current stage's code, e.g. nurturing")
+    lead_source: choice(LeadSource) | None = None  # type: ignore[valid-type]
+    owner_id: int | None = None
+    contact_id: int | None = None
+    customer_id: int | None = None
+    entered_after: Annotated[date | None, FilterLookup("stage_entered_at__date__gte")] = Field(
+        None, description="In the current stage since this day or later, inclusive (site "
+                          "time zone)")
+
+
+LEAD_LINKS: dict[str, Source] = {"owner_id": active_users, "contact_id": visible_contacts,
+                                 "customer_id": visible_customers,
+                                 "campaign_id": everyone(Campaign)}
+
+
+@leads.get("/lead-stages", response=list[LeadStageOut],
+           summary="Lead stages: the main path in order, then recycle and dead end")
+def list_lead_stages(request: HttpRequest) -> Any:
+    return lead_stages()
+
+
+@leads.get("/leads", response=list[LeadOut], summary="List leads you may see, newest stage "
+                                                     "entry first")
+@paginate(Page)
+def list_leads(request: HttpRequest, filters: Query[LeadFilters]) -> Any:
+    return filters.filter(visible_leads(request.auth)).order_by("-stage_entered_at", "-pk")
+
+
+@leads.post("/leads", response={201: LeadDetailOut, **ERRORS},
+            summary="Acquire a lead (one open lead per contact or customer)")
+def create_lead(request: HttpRequest, payload: LeadIn) -> Any:
+    data = resolve(request.auth, payload.dict(), LEAD_LINKS)
+    lead = services.create_lead(actor=request.auth, **data)
+    return Status(201, access_lead(request.auth, lead.pk))
+
+
+@leads.get("/leads/{lead_id}", response={200: LeadDetailOut, **ERRORS},
+           summary="One lead with its transitions, oldest first")
+def get_lead(request: HttpRequest, lead_id: int) -> Lead:
+    return access_lead(request.auth, lead_id)
+
+
+@leads.post("/leads/{lead_id}/move", response={200: LeadDetailOut, **ERRORS},
+            summary="Move a lead to a stage (fast pass, recycle and dead end are recorded)")
+def move_lead(request: HttpRequest, lead_id: int, payload: LeadMoveIn) -> Any:
+    lead = access_lead(request.auth, lead_id, write=True)
+    stage = LeadStage.objects.filter(pk=payload.to_stage_id).first()
+    if stage is None:
+        raise NotFound
+    services.move_lead(actor=request.auth, lead=lead, to_stage=stage,
+                       expected_version=payload.version, reason=payload.reason, at=payload.at)
+    return access_lead(request.auth, lead_id)
+
+
+@leads.post("/leads/{lead_id}/revive", response={200: LeadDetailOut, **ERRORS},
+            summary="A recycled lead came back: to the revival stage, no new acquisition")
+def revive_lead(request: HttpRequest, lead_id: int, payload: LeadReviveIn) -> Any:
+    lead = access_lead(request.auth, lead_id, write=True)
+    services.revive_lead(actor=request.auth, lead=lead, expected_version=payload.version,
+                         reason=payload.reason, at=payload.at)
+    return access_lead(request.auth, lead_id)
+
+
 router.add_router("/deals", deals)
 router.add_router("/", pipelines)
+router.add_router("/", leads)

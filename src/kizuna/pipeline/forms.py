@@ -26,6 +26,10 @@ from kizuna.pipeline.models import (
     DealPipeline,
     DealStage,
     DealStageKind,
+    Division,
+    FeedbackQuality,
+    FeedbackReason,
+    Lead,
     LeadSource,
     LeadStage,
     LostReason,
@@ -132,6 +136,102 @@ class LeadMoveForm(forms.Form):
         field.queryset = LeadStage.objects.filter(pk__in=[s.pk for s in stages])
         field.choices = [("", "—"), *((s.pk, s.label) for s in stages)]
         self.fields["version"].initial = lead.version
+
+
+class LeadFeedbackForm(forms.Form):
+    """Hand-off feedback on a lead; the service checks the rules (a reason for a poor lead)."""
+
+    from_division = forms.ChoiceField(label=_("From division"), choices=Division.choices,
+                                      help_text=_("The division that received the lead"))
+    to_division = forms.ChoiceField(label=_("To division"), choices=Division.choices,
+                                    help_text=_("The division that handed it over"))
+    quality = forms.ChoiceField(label=_("Quality"), choices=FeedbackQuality.choices,
+                                widget=forms.RadioSelect)
+    reason = forms.ChoiceField(label=_("Reason"), required=False,
+                               choices=[("", "—"), *FeedbackReason.choices],
+                               help_text=_("Required for a poor lead"))
+    note = forms.CharField(label=_("Note"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, lead: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Usually the division that owns the lead's stage now judges what it was handed.
+        self.fields["from_division"].initial = lead.stage.division
+        self.fields["to_division"].initial = (Division.INSIDE_SALES
+                                              if lead.stage.division == Division.FIELD_SALES
+                                              else Division.MARKETING)
+
+
+class FeedbackFilterForm(forms.Form):
+    to_division = forms.ChoiceField(label=_("Feedback to"), required=False,
+                                    choices=[("", "—"), *Division.choices])
+    date_from = forms.DateField(label=_("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def values(self) -> dict[str, Any]:
+        self.is_valid()
+        return {k: v for k, v in getattr(self, "cleaned_data", {}).items()
+                if v not in (None, "")}
+
+
+# A contact or customer select lists this many (in あいうえお order); a lead for someone else is
+# started from their page (?contact= or ?customer=), where the person is fixed.
+PERSON_CHOICES_LIMIT = 500
+
+
+class LeadForm(ServiceForm):
+    """Acquire a lead: a contact (B2B) or a customer (D2C), fixed when the form was opened from
+    their page. The service checks the rules (one open lead per person, no future date)."""
+
+    acquired_at = forms.DateTimeField(
+        label=_("Acquired at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                           format="%Y-%m-%dT%H:%M"))
+
+    class Meta:
+        model = Lead
+        fields = ["contact", "customer", "lead_source", "campaign", "interest", "acquired_at",
+                  "acquisition_cost", "owner"]
+
+    def __init__(self, *args: Any, fixed: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fixed = fixed or {}
+        self.fields["acquired_at"].initial = timezone.localtime().replace(second=0,
+                                                                          microsecond=0)
+        self.fields["acquisition_cost"].required = False
+        self.fields["acquisition_cost"].widget.attrs["min"] = 0
+        sources = {"contact": visible_contacts, "customer": visible_customers}
+        for name, source in sources.items():
+            field = self.fields[name]
+            if self.fixed:
+                # Opened from a contact's or customer's page: that person, nobody else.
+                del self.fields[name]
+                continue
+            field.queryset = source(self.actor)
+            field.choices = [("", "—"), *(
+                (p.pk, str(p)) for p in field.queryset.order_by("sort_key", "pk")
+                [:PERSON_CHOICES_LIMIT])]
+        if not self.fixed:
+            self.fields["contact"].help_text = _("B2B: a person at an account")
+            self.fields["customer"].help_text = _("D2C: a consumer")
+
+    def clean_acquisition_cost(self) -> int:
+        return self.cleaned_data.get("acquisition_cost") or 0
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not self.fixed:
+            chosen = [name for name in ("contact", "customer") if data.get(name)]
+            if len(chosen) != 1:
+                raise forms.ValidationError(_("Choose a contact or a customer (one of them)."))
+        return data
+
+    def service_data(self) -> tuple[int | None, dict[str, Any]]:
+        version, data = super().service_data()
+        data.update(self.fixed)
+        data["interest"] = data.get("interest") or ""
+        return version, data
 
 
 # --- deals ---------------------------------------------------------------------------------------

@@ -221,6 +221,59 @@ class LeadTransition(TimeStampedModel):
         return f"{self.from_stage or '—'} → {self.to_stage}"
 
 
+class FeedbackQuality(models.TextChoices):
+    GOOD = "good", _("Good lead")
+    POOR = "poor", _("Poor lead")
+
+
+class FeedbackReason(models.TextChoices):
+    """Why a handed-over lead was poor: a short fixed list so that it can be counted per source
+    and campaign; the note says the rest."""
+
+    NO_BUDGET = "no_budget", _("No budget")
+    NO_AUTHORITY = "no_authority", _("No authority to decide")
+    NO_NEED = "no_need", _("No need")
+    WRONG_TIMING = "wrong_timing", _("Wrong timing")
+    BAD_CONTACT_DATA = "bad_contact_data", _("Wrong or missing contact data")
+    STUDENT_OR_COMPETITOR = "student_or_competitor", _("Student or competitor")
+    OTHER = "other", _("Other")
+
+
+class LeadFeedback(TimeStampedModel):
+    """Hand-off feedback: the division that received a lead (field sales, inside sales) tells
+    the one that handed it over (inside sales, marketing) what it was worth. Counted per lead
+    source and campaign; written once, never changed."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="feedback",
+                             verbose_name=_("lead"))
+    from_division = models.CharField(_("from division"), max_length=20,
+                                     choices=Division.choices)
+    to_division = models.CharField(_("to division"), max_length=20, choices=Division.choices)
+    quality = models.CharField(_("quality"), max_length=10, choices=FeedbackQuality.choices)
+    reason = models.CharField(_("reason"), max_length=30, choices=FeedbackReason.choices,
+                              blank=True, help_text=_("Required for a poor lead"))
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("lead feedback")
+        verbose_name_plural = _("lead feedback")
+        indexes = [models.Index(fields=["lead", "at"])]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(from_division=models.F("to_division")),
+                                   name="lead_feedback_between_divisions"),
+            models.CheckConstraint(condition=models.Q(quality="good")
+                                   | ~models.Q(reason=""), name="lead_feedback_poor_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_division_display()} → {self.get_to_division_display()}: " \
+               f"{self.get_quality_display()}"
+
+
 # --- deals: pipelines, stages, deals and their history (docs/decisions/0302) ---------------------
 
 

@@ -5,7 +5,7 @@ forecast and the win rates are grouped queries over the visible deals."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,8 +27,11 @@ from kizuna.pipeline.models import (
     DealStage,
     DealStageChange,
     DealStageKind,
+    FeedbackQuality,
+    FeedbackReason,
     ForecastCategory,
     Lead,
+    LeadFeedback,
     LeadSource,
     LeadStage,
     LeadTransition,
@@ -400,3 +403,69 @@ def win_rates(user: User, *, start: dt.date, months: int, by: str,
         ordered = [found[key] for key, _label in _group_labels(
             "team" if by == "team" else "owner", set(found))]
     return ordered, total
+
+
+# --- hand-off feedback ---------------------------------------------------------------------------
+
+
+@dataclass
+class FeedbackRow:
+    """Feedback counts of one lead source and campaign (``campaign_id`` None: no campaign)."""
+
+    source: str
+    source_label: str
+    campaign_id: int | None
+    campaign: str
+    good: int = 0
+    poor: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.good + self.poor
+
+    @property
+    def share_poor(self) -> float | None:
+        return self.poor / self.total if self.total else None
+
+    def reason_counts(self) -> list[int]:
+        return [self.reasons.get(code, 0) for code in FeedbackReason.values]
+
+
+def lead_feedback(lead: Lead) -> QuerySet[LeadFeedback]:
+    return lead.feedback.select_related("by")
+
+
+def feedback_counts(user: User, *, to_division: str = "", start: dt.datetime | None = None,
+                    end: dt.datetime | None = None) -> tuple[list[FeedbackRow], FeedbackRow]:
+    """Feedback given on the leads ``user`` may see, counted per lead source and campaign:
+    good, poor, and the poor ones by reason. Every feedback counts once (a lead handed over
+    twice can be judged twice). ``start``/``end``: given in [start, end)."""
+    given = LeadFeedback.objects.filter(lead__in=visible(user, Lead.objects.all()))
+    if to_division:
+        given = given.filter(to_division=to_division)
+    if start is not None:
+        given = given.filter(at__gte=start)
+    if end is not None:
+        given = given.filter(at__lt=end)
+    labels = dict(LeadSource.choices)
+    rows: dict[tuple[str, int | None], FeedbackRow] = {}
+    total = FeedbackRow(source="", source_label=_("Total"), campaign_id=None, campaign="")
+    for item in given.values("lead__lead_source", "lead__campaign_id", "lead__campaign__name",
+                             "quality", "reason").annotate(n=Count("pk")).order_by():
+        key = (item["lead__lead_source"], item["lead__campaign_id"])
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = FeedbackRow(
+                source=key[0], source_label=str(labels.get(key[0], key[0])),
+                campaign_id=key[1], campaign=item["lead__campaign__name"] or "")
+        for target in (row, total):
+            if item["quality"] == FeedbackQuality.GOOD:
+                target.good += item["n"]
+            else:
+                target.poor += item["n"]
+                target.reasons[item["reason"]] = target.reasons.get(item["reason"], 0) + item["n"]
+    order = {code: i for i, code in enumerate(LeadSource.values)}
+    return sorted(rows.values(), key=lambda r: (order.get(r.source, len(order)),
+                                                 r.campaign_id is not None, r.campaign,
+                                                 r.campaign_id or 0)), total

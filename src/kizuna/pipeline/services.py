@@ -34,8 +34,10 @@ from kizuna.pipeline.models import (
     DealStage,
     DealStageChange,
     DealStageKind,
+    FeedbackQuality,
     ForecastCategory,
     Lead,
+    LeadFeedback,
     LeadStage,
     LeadTransition,
     LostReason,
@@ -256,6 +258,33 @@ def revive_lead(*, actor: User | None, lead: Lead, expected_version: int | None,
     return move_lead(actor=actor, lead=lead, to_stage=stages[stage_path(stages).revival],
                      expected_version=expected_version, reason=reason, at=at,
                      criterion=criterion)
+
+
+@transaction.atomic
+def give_lead_feedback(*, actor: User, lead: Lead, from_division: str, to_division: str,
+                       quality: str, reason: str = "", note: str = "",
+                       at: dt.datetime | None = None) -> LeadFeedback:
+    """Hand-off feedback on ``lead``: the division that received it (``from_division``) tells
+    the one that handed it over (``to_division``) whether it was good, and if not, why (a
+    reason code, counted per source and campaign). Anyone who may see the lead and write may
+    give it; it is never changed afterwards."""
+    if not actor.can_write:
+        raise PermissionDenied
+    if not visible(actor, Lead.objects.filter(pk=lead.pk)).exists():
+        raise PermissionDenied(_("The linked record was not found."))
+    if from_division == to_division:
+        raise ValidationError({"to_division": _("Feedback goes to another division.")})
+    if quality == FeedbackQuality.GOOD:
+        reason = ""
+    elif not reason:
+        raise ValidationError({"reason": _("Say why the lead was poor.")})
+    now = timezone.now()
+    at = at or now
+    if at > now + CLOCK_SKEW:
+        raise ValidationError({"at": _("Feedback cannot be dated in the future.")})
+    return create_record(actor, LeadFeedback, lead=lead, from_division=from_division,
+                         to_division=to_division, quality=quality, reason=reason,
+                         note=note.strip(), by=actor, at=at)
 
 
 # --- deals (docs/decisions/0302-deals-and-forecast.md) -------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kizuna.pipeline import bottleneck_views, views
+from kizuna.pipeline import bottleneck_views, feedback_views, views
 
 app_name = "pipeline"
 
@@ -12,8 +12,11 @@ urlpatterns = [
     path("pipeline/", views.funnel, name="funnel"),
     path("pipeline/bottleneck/", bottleneck_views.bottleneck, name="bottleneck"),
     path("pipeline/leads/", views.lead_list, name="lead_list"),
+    path("pipeline/leads/new/", views.lead_create, name="lead_create"),
     path("pipeline/leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("pipeline/leads/<int:pk>/move/", views.lead_move, name="lead_move"),
+    path("pipeline/leads/<int:pk>/feedback/", views.lead_feedback_add, name="lead_feedback"),
+    path("pipeline/feedback/", feedback_views.feedback, name="feedback"),
     path("deals/", views.deal_list, name="deal_list"),
     path("deals/new/", views.deal_create, name="deal_create"),
     path("deals/board/", views.deal_board, name="deal_board"),

@@ -26,9 +26,10 @@ from kizuna.core.forms import apply_service_error
 from kizuna.core.ledger import history
 from kizuna.core.lists import get_or_404, render_list, save_form, with_editable
 from kizuna.core.services import ConcurrentEdit
+from kizuna.core.timezones import local_day_bounds
 from kizuna.customers.queries import access_account, access_contact, access_customer
 from kizuna.customers.search import search_condition
-from kizuna.customers.views import confirm_delete_page, deleted, local_day_bounds
+from kizuna.customers.views import confirm_delete_page, deleted
 from kizuna.pipeline import services
 from kizuna.pipeline.forms import (
     ActivityFilterForm,
@@ -40,7 +41,9 @@ from kizuna.pipeline.forms import (
     DealMoveForm,
     ForecastForm,
     FunnelForm,
+    LeadFeedbackForm,
     LeadFilterForm,
+    LeadForm,
     LeadMoveForm,
     line_formset,
 )
@@ -57,6 +60,7 @@ from kizuna.pipeline.queries import (
     deal_lines,
     deal_pipelines,
     deal_stage_changes,
+    lead_feedback,
     lead_funnel,
     lead_stages,
     lead_transitions,
@@ -314,15 +318,50 @@ def lead_list(request: HttpRequest) -> HttpResponse:
                                "acquired": ("-acquired_at", "-pk")},
                        table="pipeline/partials/lead_table.html",
                        context={"nav_active": "pipeline", "title": _("Leads"),
-                                "now": timezone.now()})
+                                "now": timezone.now(), "new_url": "pipeline:lead_create",
+                                "new_label": _("New lead")})
+
+
+LEAD_PEOPLE = {"contact": access_contact, "customer": access_customer}
+
+
+@login_required
+def lead_create(request: HttpRequest) -> HttpResponse:
+    """New lead, from the lead list (choose the person) or from a contact's or customer's page
+    (?contact= / ?customer=: that person)."""
+    if not request.user.can_write:
+        raise PermissionDenied
+    fixed: dict[str, Any] = {}
+    for name, fetch in LEAD_PEOPLE.items():
+        if request.GET.get(name) and not fixed:
+            try:
+                fixed[name] = fetch(request.user, request.GET[name])
+            except NotFound:
+                raise Http404 from None
+    form = LeadForm(request.POST or None, actor=request.user, fixed=fixed)
+    lead = save_form(request, form, lambda version, data: services.create_lead(
+        actor=request.user, **data))
+    if lead is not None:
+        messages.success(request, _("The lead was created."))
+        return redirect("pipeline:lead_detail", pk=lead.pk)
+    person = next(iter(fixed.values()), None)
+    back_url = (reverse(f"customers:{type(person).__name__.lower()}_detail", args=[person.pk])
+                if person is not None else reverse("pipeline:lead_list"))
+    return render(request, "pipeline/lead_form.html", {
+        "form": form, "person": person, "back_url": back_url, "nav_active": "pipeline"})
 
 
 def _lead_page(request: HttpRequest, lead: Lead, form: LeadMoveForm | None,
-               status: int = 200) -> HttpResponse:
+               status: int = 200, feedback_form: LeadFeedbackForm | None = None
+               ) -> HttpResponse:
+    if feedback_form is None and request.user.can_write:
+        feedback_form = LeadFeedbackForm(lead=lead)
     return render(request, "pipeline/lead_detail.html", {
         "lead": lead,
         "transitions": list(lead_transitions(lead)),
         "move_form": form,
+        "feedback": list(lead_feedback(lead)),
+        "feedback_form": feedback_form,
         "days_in_stage": (timezone.now() - lead.stage_entered_at).days,
         "history": history(lead)[:20] if request.user.is_administrator else None,
         "nav_active": "pipeline",
@@ -358,6 +397,25 @@ def lead_move(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, message)
             return redirect("pipeline:lead_detail", pk=lead.pk)
     return _lead_page(request, lead, form, status=200)
+
+
+@login_required
+@require_POST
+def lead_feedback_add(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_or_404(access_lead, request, pk)
+    if not request.user.can_write:
+        raise PermissionDenied
+    form = LeadFeedbackForm(request.POST, lead=lead)
+    if form.is_valid():
+        try:
+            services.give_lead_feedback(actor=request.user, lead=lead, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("Your feedback was recorded."))
+            return redirect(reverse("pipeline:lead_detail", args=[lead.pk]) + "#feedback")
+    move_form = LeadMoveForm(lead=lead) if can_edit(request.user, lead) else None
+    return _lead_page(request, lead, move_form, feedback_form=form)
 
 
 # --- deals (docs/decisions/0302-deals-and-forecast.md) -------------------------------------------
