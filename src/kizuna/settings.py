@@ -275,7 +275,16 @@ RQ_QUEUES = {
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = os.environ.get("KIZUNA_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("KIZUNA_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KIZUNA_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KIZUNA_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("KIZUNA_SMTP_STARTTLS", default=False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("KIZUNA_SMTP_SSL", default=False)  # implicit TLS, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set only one of KIZUNA_SMTP_STARTTLS and KIZUNA_SMTP_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("KIZUNA_SMTP_TIMEOUT", "30"))  # seconds; never hang a run
 DEFAULT_FROM_EMAIL = os.environ.get("KIZUNA_MAIL_FROM", "kizuna@localhost")
+# Links in mails (task notifications) point here: the address people open Kizuna at.
+KIZUNA_SITE_URL = os.environ.get("KIZUNA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
 # --- API -----------------------------------------------------------------------------------------

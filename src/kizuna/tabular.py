@@ -21,6 +21,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,14 +116,15 @@ def _decode(data: bytes, encoding: Encoding) -> tuple[str, str]:
 
 
 def _sniff_delimiter(text: str) -> str:
-    head = "\n".join(text[:64_000].splitlines()[:20])
-    try:
-        return csv.Sniffer().sniff(head, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        first = head.split("\n", 1)[0]
-        counts = {d: first.count(d) for d in DELIMITERS}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
+    """The delimiter of the header line: the candidate it holds most often outside quoted
+    names (ties in DELIMITERS order), else a comma (a one-column file). The header alone
+    decides: csv.Sniffer guesses from the data rows too and can take a "|" or "'" inside a
+    value for the delimiter."""
+    first = text[:64_000].split("\n", 1)[0]
+    unquoted = re.sub(r'"(?:[^"]|"")*"', "", first)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])  # max keeps the first of equal counts
+    return best if counts[best] else ","
 
 
 def cell_text(value: Any) -> str:

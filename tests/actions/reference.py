@@ -35,6 +35,7 @@ class Record:
         # orders: (ordered_at, kind, total, [(category, code, recurring)])
         self.orders: list[tuple[dt.datetime, str, int, list[tuple[str, str, bool]]]] = []
         self.activities: list[tuple[dt.datetime, str]] = []  # (occurred_at, kind)
+        self.whitespace: _Whitespace | None = None  # accounts: open cells, read lazily
 
 
 def load(entity: str, *, limit: int | None = None, orders: bool = True, lines: bool = True,
@@ -57,6 +58,11 @@ def load(entity: str, *, limit: int | None = None, orders: bool = True, lines: b
                                r["custom"] or {}) for r in rows}
     if not records:
         return []
+    if entity == "account":
+        _scores(records)
+        whitespace = _Whitespace(records)
+        for record in records.values():
+            record.whitespace = whitespace
     upto = max(records)
     if spec.order_fk and orders:
         by_order: dict[int, list[tuple[str, str, bool]]] = defaultdict(list)
@@ -78,6 +84,72 @@ def load(entity: str, *, limit: int | None = None, orders: bool = True, lines: b
         if buyer in records:
             records[buyer].activities.append((at, kind))
     return list(records.values())
+
+
+def _scores(records: dict[int, Record]) -> None:
+    """score.<key> / score_band.<key>: the most recently rated score row pointing to the
+    account (a survivor of a merge may hold its duplicate's too); None while not rated."""
+    from kizuna.actions.models import Score, Scorecard
+
+    for pk, key in Scorecard.objects.filter(entity="account").values_list("pk", "key"):
+        latest: dict[int, tuple[Any, int, int, str]] = {}
+        for row in Score.objects.filter(scorecard_id=pk, total__isnull=False).values_list(
+                "account_id", "rated_at", "pk", "total", "band"):
+            account, at, row_pk, total, band = row
+            if account not in latest or (at, row_pk) > latest[account][:2]:
+                latest[account] = (at, row_pk, total, band)
+        for record in records.values():
+            found = latest.get(record.pk)
+            record.values[f"score.{key}"] = found[2] if found else None
+            record.values[f"score_band.{key}"] = found[3] if found else None
+
+
+class _Whitespace:
+    """Cells = (departments, or the account as a whole when it has none) × categories of the
+    active products; open = neither won by a sale line of that department and category nor
+    set (latest setting per cell) to anything but "not approached". Read on first use only,
+    so that rules without the aggregate do not pay for it (benchmarks/rules.py)."""
+
+    def __init__(self, records: dict[int, Record]) -> None:
+        self.records = records
+        self.open: dict[int, int] | None = None
+
+    def open_cells(self, pk: int) -> int:
+        if self.open is None:
+            self.open = self._count()
+        return self.open[pk]
+
+    def _count(self) -> dict[int, int]:
+        from kizuna.actions.models import WhitespaceCell
+        from kizuna.commerce.models import OrderLine, Product
+        from kizuna.customers.models import Department
+
+        columns = {c for c in Product.objects.filter(active=True)
+                   .values_list("category", flat=True) if c}
+        rows: dict[int, set[int]] = defaultdict(set)
+        for account, pk in Department.objects.values_list("account_id", "pk"):
+            rows[account].add(pk)
+        done: dict[int, set[tuple[int, str]]] = defaultdict(set)
+        latest: dict[tuple[int, int, str], tuple[Any, int, str]] = {}
+        for account, department, category, status, at, pk in \
+                WhitespaceCell.objects.values_list("account_id", "department_id", "category",
+                                                   "status", "set_at", "pk"):
+            key = (account, department or 0, category)
+            if key not in latest or (at, pk) > latest[key][:2]:
+                latest[key] = (at, pk, status)
+        for (account, row, category), (_at, _pk, status) in latest.items():
+            if status != "not_approached":
+                done[account].add((row, category))
+        for account, department, category in OrderLine.objects.filter(
+                order__kind="sale", order__account__isnull=False).values_list(
+                "order__account_id", "order__department_id", "product__category").distinct():
+            done[account].add((department or 0, category))
+        counts = {}
+        for pk in self.records:
+            current = rows.get(pk) or {0}
+            counts[pk] = len(current) * len(columns) - sum(
+                1 for row, category in done[pk] if row in current and category in columns)
+        return counts
 
 
 def select(records: list[Record], node: Node, now: dt.datetime) -> set[int]:
@@ -166,6 +238,9 @@ def _aggregate(test: AggregateTest, record: Record, now: dt.datetime) -> bool:
     def recent(moment: dt.datetime) -> bool:
         return test.days is None or (today - local_date(moment)).days <= test.days
 
+    if name == "whitespace_open_cells":
+        assert record.whitespace is not None
+        return _compare(record.whitespace.open_cells(record.pk), op, target)
     if name == "purchase_cycle_ratio":
         days = sorted({local_date(at) for at, kind, _t, _l in record.orders if kind == "sale"})
         if len(days) < test.min_orders:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kizuna.actions.models import Alert, Criterion
+from kizuna.actions.models import Alert, Criterion, Scorecard, WhitespaceCell
 from kizuna.core.admin import AuditedAdminMixin
 
 
@@ -25,6 +25,32 @@ class AlertAdmin(AuditedAdminMixin, admin.ModelAdmin):
     search_fields = ["title"]
     raw_id_fields = ["account", "contact", "customer", "assignee", "acted_by"]
     readonly_fields = [f.name for f in Alert._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Read-only: scorecards are edited on their pages (revisions, recomputed scores)."""
+
+    list_display = ["name", "key", "entity", "active", "owner"]
+    list_filter = ["entity", "active"]
+    search_fields = ["name", "key", "purpose"]
+    readonly_fields = [f.name for f in Scorecard._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(WhitespaceCell)
+class WhitespaceCellAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Read-only: cells are set on the matrix page, which keeps their history."""
+
+    list_display = ["account", "department", "category", "status", "set_by", "set_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["account", "department", "set_by"]
+    readonly_fields = [f.name for f in WhitespaceCell._meta.fields]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

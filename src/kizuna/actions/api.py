@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from kizuna.actions import services
+from kizuna.actions import scorecard_api, services
+from kizuna.actions.effectiveness import DEFAULT_WINDOW, WINDOWS, measure
 from kizuna.actions.models import (
     Alert,
     AlertOutcome,
@@ -320,5 +321,85 @@ def reassign(request: HttpRequest, alert_id: int, payload: ReassignIn) -> Alert:
     return access_alert(request.auth, alert_id)
 
 
+# --- effectiveness (docs/decisions/0203) -----------------------------------------------------
+
+
+class ResultOut(Schema):
+    records: int = Field(..., description="Alerts with a complete window (did_not_fire: "
+                                          "record-windows)")
+    with_order: int | None = Field(None, description="Of them, how many bought (not "
+                                                     "measured for did_not_fire)")
+    orders: int
+    revenue: int = Field(..., description="Net of returns, yen")
+    share_with_order: float | None
+    orders_per_record: float | None
+    revenue_per_record: int | None
+    population: int | None = Field(None, description="did_not_fire: records that never fired")
+
+
+class EffectOut(Schema):
+    criterion_id: int
+    name: str
+    revision: int | None = Field(None, description="Per-revision figures only")
+    enabled: bool
+    window_days: int
+    fired: int
+    acted: int = Field(..., description="Done, any outcome")
+    open: int
+    acted_share: float | None
+    median_days_to_act: float | None
+    outcomes: dict[str, int]
+    complete: int = Field(..., description="Alerts whose window is over")
+    acted_on: ResultOut = Field(..., description="Done within the window")
+    not_acted_on: ResultOut
+    did_not_fire: ResultOut | None
+    lift_per_record: int | None = Field(None, description="Revenue per record, acted on − not")
+    lift_over_baseline: int | None
+
+
+class EffectivenessOut(Schema):
+    window_days: int
+    criteria: list[EffectOut]
+
+
+class CriterionEffectivenessOut(Schema):
+    window_days: int
+    criterion: EffectOut
+    revisions: list[EffectOut]
+
+
+def _window(request: HttpRequest, window: int) -> int:
+    if not services.can_manage_criteria(request.auth):
+        raise PermissionDenied
+    if window not in WINDOWS:
+        raise ValidationError({"window": [_("Choose 30, 60 or 90 days.")]})
+    return window
+
+
+@router.get("/actions/effectiveness", response={200: EffectivenessOut, **ERRORS},
+            summary="Effectiveness of every criterion (managers and administrators)",
+            tags=["judgment criteria"])
+def effectiveness(request: HttpRequest, window: int = DEFAULT_WINDOW) -> Any:
+    window = _window(request, window)
+    found = list(visible_criteria(request.auth).order_by("name", "pk"))
+    return {"window_days": window,
+            "criteria": [e.as_dict() for e in measure(found, window=window)]}
+
+
+@criteria.get("/{criterion_id}/effectiveness",
+              response={200: CriterionEffectivenessOut, **ERRORS},
+              summary="Effectiveness of one criterion, also per revision")
+def criterion_effectiveness(request: HttpRequest, criterion_id: int,
+                            window: int = DEFAULT_WINDOW) -> Any:
+    window = _window(request, window)
+    criterion = access_criterion(request.auth, criterion_id)
+    [total] = measure([criterion], window=window)
+    return {"window_days": window, "criterion": total.as_dict(),
+            "revisions": [e.as_dict() for e in measure([criterion], window=window,
+                                                       by_version=True)]}
+
+
 router.add_router("/actions/criteria", criteria)
 router.add_router("/actions/alerts", alerts)
+router.add_router("/actions/scorecards", scorecard_api.scorecards)  # docs/decisions/0202
+router.add_router("/actions/whitespace", scorecard_api.whitespace)

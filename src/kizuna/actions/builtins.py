@@ -15,6 +15,9 @@ installed example never gets overwritten: installing again skips keys that exist
   exists.
 - upsell_subscription: a customer who ordered at least four times in the last year but never
   bought a recurring product (定期便) is a candidate for the subscription (upsell sign).
+- whitespace_expansion: an account that bought in the last year and has at least two
+  whitespace cells (department × product category) nobody has approached: the owner works
+  through them (横展開, docs/decisions/0202). Skipped while no product has a category.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from kizuna.actions.models import AssigneeRule, Criterion, Entity, Priority
 from kizuna.actions.services import create_criterion
+from kizuna.actions.whitespace import categories
 from kizuna.core.models import Role, User
 from kizuna.customers.models import CustomFieldDefinition
 
@@ -80,8 +84,19 @@ def _upsell() -> dict[str, str]:
             "next_step": _("Introduce the monthly subscription and its benefits.")}
 
 
+def _whitespace() -> dict[str, str]:
+    return {"name": _("Horizontal expansion: departments and products not approached"),
+            "purpose": _("An account that already buys from us but has departments × product "
+                         "categories nobody has approached is the cheapest growth there is: "
+                         "the owner works through its empty whitespace cells."),
+            "title_template": _("Approach the empty whitespace cells of {name}"),
+            "next_step": _("Open the account's whitespace matrix, ask a contact who decides "
+                           "in the empty departments, and mark each cell approached.")}
+
+
 TEXTS = {"stale_account": _stale, "churn_risk_purchase_cycle": _churn,
-         "demand_period_approach": _demand, "upsell_subscription": _upsell}
+         "demand_period_approach": _demand, "upsell_subscription": _upsell,
+         "whitespace_expansion": _whitespace}
 
 BUDGET_FIELDS = ("budget_month", "fiscal_month")  # in order of preference
 
@@ -112,6 +127,12 @@ def examples() -> list[Example]:
             "demand_period_approach", Entity.ACCOUNT,
             {"field": f"custom.{budget}", "op": "month_in_next", "value": 2},
             14, Priority.NORMAL, 200))
+    if categories():  # the whitespace matrix needs product categories
+        found.append(Example(
+            "whitespace_expansion", Entity.ACCOUNT,
+            {"all": [{"aggregate": "order_count", "days": 365, "op": "gte", "value": 1},
+                     {"aggregate": "whitespace_open_cells", "op": "gte", "value": 2}]},
+            30, Priority.NORMAL, 90))
     return found
 
 

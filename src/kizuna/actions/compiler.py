@@ -286,6 +286,8 @@ class _Compiler:
             return ~self.field(replace(test, op=negated[test.op]))
         if test.field.custom_key:
             return self.custom(test)
+        if test.field.scorecard_id:
+            return self.score(test)
         field, op, value = test.field, test.op, test.value
         path = field.path
         present = Q(**{f"{path}__isnull": False}) if field.nullable else Q()
@@ -348,6 +350,24 @@ class _Compiler:
             return result
         return present & _compare(expr, op, value)
 
+    def score(self, test: FieldTest) -> Q:
+        """score.<key> / score_band.<key>: the record's most recently rated score row of the
+        scorecard (docs/decisions/0202); empty while the record is not rated."""
+        from kizuna.actions.models import Score
+
+        field, op, value = test.field, test.op, test.value
+        rows = Score.objects.filter(scorecard_id=field.scorecard_id, total__isnull=False,
+                                    **{self.spec.key: OuterRef("pk")})
+        output = models.IntegerField() if field.score_part == "total" else models.CharField()
+        expr = Subquery(rows.order_by("-rated_at", "-pk").values(field.score_part)[:1],
+                        output_field=output)
+        if op == "is_empty":
+            return Q(IsNull(expr, True))
+        present = Q(IsNull(expr, False))
+        if op == "month_in_next":
+            return present & _compare(expr, "in", self.months(value))
+        return present & _compare(expr, op, value)
+
     # --- aggregates -----------------------------------------------------------------------
 
     def aggregate(self, test: AggregateTest) -> Q:
@@ -357,6 +377,10 @@ class _Compiler:
         name = test.aggregate.name
         if name == "purchase_cycle_ratio":
             return self.purchase_cycle(test)
+        if name == "whitespace_open_cells":
+            from kizuna.actions.whitespace import OpenCells, categories
+
+            return self.number(OpenCells(categories()), test.op, test.value)
         since = (self.clock.start_of(self.clock.today - test.days)
                  if test.days is not None else None)
         if name in ("activity_count", "days_since_last_activity"):

@@ -239,8 +239,8 @@ class _Parser:
         name = raw["field"]
         field = None
         if isinstance(name, str):
-            field = self.custom.get(name) if name.startswith("custom.") else \
-                self.spec.fields.get(name)
+            # custom.<key>, score.<key>, score_band.<key>: defined in the database
+            field = self.spec.fields.get(name) or self.custom.get(name)
         if field is None:
             if isinstance(name, str) and name.startswith("custom."):
                 message = _("There is no custom field “%(key)s” for %(entity)s.") % {

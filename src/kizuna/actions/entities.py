@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import models
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +44,9 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     custom_key: str = ""  # for custom.<key>: the key in the record's ``custom`` JSON
     master: type[models.Model] | None = None  # for MASTER: the table whose codes are choices
+    # score.<key> / score_band.<key>: the scorecard's id and "total" or "band" (docs/0202)
+    scorecard_id: int | None = None
+    score_part: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,9 @@ AGGREGATES: dict[str, AggregateSpec] = {a.name: a for a in (
     AggregateSpec("activity_count", _("Number of activities"), ("days", "kind"), "count"),
     AggregateSpec("days_since_last_activity", _("Days since the last activity"), ("kind",),
                   "days"),
+    AggregateSpec("whitespace_open_cells",
+                  _("Whitespace cells not approached (departments × product categories)"),
+                  (), "count"),
 )}
 
 ORDER_AGGREGATES = frozenset({"order_count", "revenue", "days_since_last_order",
@@ -120,7 +127,7 @@ def _entities() -> dict[str, EntitySpec]:
             *_common_dates(),
         ),
         CustomFieldDefinition.Entity.ACCOUNT, "account", "account",
-        ORDER_AGGREGATES | ACTIVITY_AGGREGATES,
+        ORDER_AGGREGATES | ACTIVITY_AGGREGATES | {"whitespace_open_cells"},
     )
     contact = EntitySpec(
         Entity.CONTACT, Contact, _("contacts"), _fields(
@@ -184,15 +191,33 @@ CUSTOM_TYPES = {CustomFieldType.TEXT: TEXT, CustomFieldType.NUMBER: NUMBER,
 
 
 def custom_fields(spec: EntitySpec) -> dict[str, FieldSpec]:
-    """The entity's custom fields as condition fields ``custom.<key>``."""
+    """The fields defined in the database: the entity's custom fields ``custom.<key>``, and
+    for each scorecard of the entity its total ``score.<key>`` (0–100) and band
+    ``score_band.<key>`` (A/B/C), both empty while the record is not rated."""
     japanese = (get_language() or "").startswith("ja")
-    return {
+    fields = {
         f"custom.{d.key}": FieldSpec(
             f"custom.{d.key}", "custom", CUSTOM_TYPES[d.field_type],
             d.label_ja if japanese else d.label_en, nullable=True,
             choices=tuple(str(c) for c in d.choices), custom_key=d.key)
         for d in CustomFieldDefinition.objects.filter(entity=spec.custom_entity)
     }
+    return {**fields, **score_fields(spec)}
+
+
+def score_fields(spec: EntitySpec) -> dict[str, FieldSpec]:
+    from kizuna.actions.models import Band, Scorecard
+
+    fields = {}
+    for pk, key, name in Scorecard.objects.filter(entity=spec.key).order_by("key") \
+            .values_list("pk", "key", "name"):
+        fields[f"score.{key}"] = FieldSpec(
+            f"score.{key}", "score", INTEGER, format_lazy("{} ({})", name, _("score")),
+            nullable=True, scorecard_id=pk, score_part="total")
+        fields[f"score_band.{key}"] = FieldSpec(
+            f"score_band.{key}", "score", CHOICE, format_lazy("{} ({})", name, _("band")),
+            nullable=True, choices=tuple(Band.values), scorecard_id=pk, score_part="band")
+    return fields
 
 
 def record_name(entity: str, values: dict[str, Any]) -> str:

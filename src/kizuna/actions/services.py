@@ -20,6 +20,7 @@ from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kizuna.actions import notifications
 from kizuna.actions.compiler import Clock, compile_condition
 from kizuna.actions.conditions import Node, parse_condition
 from kizuna.actions.entities import NAME_FIELDS, entity_spec, record_name
@@ -293,6 +294,7 @@ def run_criterion(*, criterion: Criterion, actor: User | None = None, now: Any =
         if dry_run or not rows:
             return result
         result.alert_ids = _insert(actor, criterion, rows)
+        notifications.alerts_created(result.alert_ids)  # mailed once committed
         Criterion.objects.filter(pk=criterion.pk).update(last_run_at=clock.now,
                                                          last_run_created=result.created)
     return result
@@ -351,11 +353,12 @@ def run_criteria(*, actor: User | None = None, criterion_ids: Iterable[int] | No
     that fails (e.g. a custom field was removed) does not undo the others; its error is
     reported in its result's place by the caller's ``progress``."""
     results = []
-    for criterion in runnable_criteria(criterion_ids=criterion_ids):
-        result = run_criterion(criterion=criterion, actor=actor, now=now, dry_run=dry_run)
-        results.append(result)
-        if progress:
-            progress(result)
+    with notifications.digest():  # one mail per person for the whole run
+        for criterion in runnable_criteria(criterion_ids=criterion_ids):
+            result = run_criterion(criterion=criterion, actor=actor, now=now, dry_run=dry_run)
+            results.append(result)
+            if progress:
+                progress(result)
     return results
 
 
@@ -425,4 +428,6 @@ def reassign_alert(*, actor: User, alert: Alert, expected_version: int | None,
     if not assignable_users(actor).filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": _("You can only hand tasks to active members of "
                                              "your teams.")})
-    return update_record(actor, alert, expected_version=expected_version, assignee=assignee)
+    alert = update_record(actor, alert, expected_version=expected_version, assignee=assignee)
+    notifications.alert_reassigned(alert, by=actor)  # mailed once committed
+    return alert

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from kizuna.actions import notifications
 from kizuna.actions.services import can_manage_criteria, run_criterion, runnable_criteria
 from kizuna.core.jobs import JobContext, job_kind
 
@@ -26,19 +27,21 @@ def run_criteria_job(job: JobContext) -> dict[str, Any]:
     job.set_total(len(criteria))
     results = []
     failed = 0
-    for criterion in criteria:
-        try:
-            result = run_criterion(criterion=criterion, actor=actor,
-                                   dry_run=bool(job.params.get("dry_run")))
-        except ValidationError as exc:  # e.g. a custom field it uses was removed
-            failed += 1
-            job.log(f"{criterion.name}: NOT RUN: {' '.join(exc.messages)}")
-            results.append({"criterion": criterion.pk, "name": criterion.name,
-                            "error": exc.messages})
-        else:
-            results.append(result.as_dict())
-            job.log(f"{criterion.name}: {result.created} new, {result.already_open} already "
-                    f"open, {result.quiet} in quiet period ({result.matched} matched)")
-        job.advance()
+    with notifications.digest(log=job.log):  # one mail per person for the whole run
+        for criterion in criteria:
+            try:
+                result = run_criterion(criterion=criterion, actor=actor,
+                                       dry_run=bool(job.params.get("dry_run")))
+            except ValidationError as exc:  # e.g. a custom field it uses was removed
+                failed += 1
+                job.log(f"{criterion.name}: NOT RUN: {' '.join(exc.messages)}")
+                results.append({"criterion": criterion.pk, "name": criterion.name,
+                                "error": exc.messages})
+            else:
+                results.append(result.as_dict())
+                job.log(f"{criterion.name}: {result.created} new, {result.already_open} "
+                        f"already open, {result.quiet} in quiet period "
+                        f"({result.matched} matched)")
+            job.advance()
     return {"criteria": results, "created": sum(r.get("created", 0) for r in results),
             "failed": failed}

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from kizuna.actions import services
+from kizuna.actions import notifications, services
 from kizuna.actions.builtins import install_examples
 from kizuna.actions.conditions import (
     NO_VALUE_OPS,
@@ -84,11 +84,24 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
             if person is None:
                 raise Http404
     sections = inbox(request.user, person)
-    context = {"sections": sections, "person": person, "people": people,
+    new_ids: set[int] = set()
+    if person == request.user:  # highlight what came since the user last looked
+        known, seen = notifications.inbox_last_seen(request)
+        new_ids = {a.pk for s in sections for a in s.alerts
+                   if known and (seen is None or a.fired_at > seen)}
+    context = {"sections": sections, "person": person, "people": people, "new_ids": new_ids,
                "nav_active": "inbox", "total": sum(s.count for s in sections)}
     if request.htmx and not request.htmx.boosted:
         return render(request, "actions/partials/inbox_sections.html", context)
     return render(request, "actions/inbox.html", context)
+
+
+@login_required
+def inbox_badge(request: HttpRequest) -> HttpResponse:
+    """The navigation's badge: the user's open tasks due today or overdue (loaded by htmx, so
+    that pages make no query for it)."""
+    return render(request, "actions/partials/inbox_badge.html",
+                  {"count": notifications.due_task_count(request.user)})
 
 
 # --- one alert -------------------------------------------------------------------------------
@@ -316,6 +329,8 @@ def criterion_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The criterion is enabled.") if enable
                          else _("The criterion is disabled."))
+    if request.POST.get("next") == "effectiveness":  # retired from the effectiveness page
+        return redirect("actions:effectiveness")
     return redirect("actions:criterion_detail", pk=criterion.pk)
 
 

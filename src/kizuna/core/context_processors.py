@@ -16,7 +16,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": []}
     items = [
         {"label": _("Home"), "url": reverse("core:home"), "key": "home"},
-        {"label": _("Inbox"), "url": reverse("actions:inbox"), "key": "inbox"},
+        # The badge (tasks due today or overdue) is fetched by the page: no query here.
+        {"label": _("Inbox"), "url": reverse("actions:inbox"), "key": "inbox",
+         "badge_url": reverse("actions:inbox_badge")},
         {"label": _("Accounts"), "url": reverse("customers:account_list"), "key": "accounts"},
         {"label": _("Contacts"), "url": reverse("customers:contact_list"), "key": "contacts"},
         {"label": _("Customers"), "url": reverse("customers:customer_list"), "key": "customers"},
@@ -26,6 +28,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {"label": _("Activities"), "url": reverse("pipeline:activity_list"),
          "key": "activities"},
         {"label": _("Pipeline"), "url": reverse("pipeline:funnel"), "key": "pipeline"},
+        {"label": _("Scorecards"), "url": reverse("actions:scorecard_list"), "key": "scorecards"},
+        {"label": _("Whitespace"), "url": reverse("actions:whitespace_summary"),
+         "key": "whitespace"},
         {"label": _("Deals"), "url": reverse("pipeline:deal_board"), "key": "deals"},
         {"label": _("Jobs"), "url": reverse("core:job_list"), "key": "jobs"},
     ]

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from kizuna.actions import notifications
 from kizuna.actions.builtins import install_examples
 from kizuna.actions.models import Criterion
 from kizuna.actions.services import RunResult, run_criterion, runnable_criteria
@@ -73,16 +74,18 @@ class Command(BaseCommand):
             raise CommandError(f"No enabled criterion with id {', '.join(map(str, missing))}")
         results: list[dict[str, Any]] = []
         failed = 0
-        for criterion in criteria:
-            try:
-                result: RunResult = run_criterion(criterion=criterion, actor=actor, now=now,
-                                                  dry_run=options["dry_run"])
-            except ValidationError as exc:
-                failed += 1
-                results.append({"criterion": criterion.pk, "name": criterion.name,
-                                "error": exc.messages})
-                continue
-            results.append(result.as_dict())
+        # One mail per person for the whole run, sent after the alerts are committed.
+        with notifications.digest(log=self.stderr.write):
+            for criterion in criteria:
+                try:
+                    result: RunResult = run_criterion(criterion=criterion, actor=actor,
+                                                      now=now, dry_run=options["dry_run"])
+                except ValidationError as exc:
+                    failed += 1
+                    results.append({"criterion": criterion.pk, "name": criterion.name,
+                                    "error": exc.messages})
+                    continue
+                results.append(result.as_dict())
         if options["json"]:
             self.stdout.write(json.dumps({"criteria": results, "dry_run": options["dry_run"],
                                           "created": sum(r.get("created", 0) for r in results)},
