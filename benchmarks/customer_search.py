@@ -1,15 +1,17 @@
 """Customer search latency on the demo company, on SQLite and PostgreSQL.
 
     python benchmarks/customer_search.py [--scale small|medium|large] [--repeat 30]
+                                         [--only SQLite|PostgreSQL]
 
-For each database the demo company is loaded once (kizuna demo-data) into a database of its own
-(var/bench-search-<scale>.sqlite3, PostgreSQL kizuna_bench_search_<scale> when 127.0.0.1:5432
-answers) and kept for the next run. Then the list-page queries run as a member and as an
-administrator: a kana search in several scripts and widths, common and rare names, and a
-filtered list page (first page with its capped count, and the next keyset page). Prints median
-and p95 in milliseconds; the issue's target is p95 under 100 ms on PostgreSQL at the large
-scale (1,000,000 customers). There is no peer to compare with here, so no ratio: the target is
-absolute.
+For each database the demo company is loaded once (kizuna demo-data, seed 1) into a database of
+its own (var/bench-search-<scale>.sqlite3, PostgreSQL kizuna_bench_search_<scale> when
+127.0.0.1:5432 answers; the large scale shares var/bench-large.sqlite3 and kizuna_bench_large
+with benchmarks/rules.py) and kept for the next run. Then the list-page queries run as a
+member and as an administrator: a kana search in several scripts and widths, common and rare
+names, and a filtered list page (first page with its capped count, and the next keyset page).
+Prints median and p95 in milliseconds; the issue's target is p95 under 100 ms on PostgreSQL at
+the large scale (1,000,000 customers). There is no peer to compare with here, so no ratio: the
+target is absolute.
 """
 
 from __future__ import annotations
@@ -48,9 +50,13 @@ def postgres_answers() -> bool:
 
 
 def databases(scale: str) -> dict[str, str]:
-    found = {"SQLite": f"sqlite:///{ROOT / 'var' / f'bench-search-{scale}.sqlite3'}"}
+    # The large demo (seed 1) takes a quarter of an hour to load: benchmarks/rules.py uses the
+    # same one (it rolls back what it writes, and only adds the shipped criteria).
+    name = "large" if scale == "large" else f"search-{scale}"
+    found = {"SQLite": f"sqlite:///{ROOT / 'var' / f'bench-{name}.sqlite3'}"}
     if postgres_answers():
-        found["PostgreSQL"] = f"postgres://postgres@127.0.0.1:5432/kizuna_bench_search_{scale}"
+        found["PostgreSQL"] = ("postgres://postgres@127.0.0.1:5432/kizuna_bench_"
+                               + name.replace("-", "_"))
     return found
 
 
@@ -117,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=["small", "medium", "large"], default="medium")
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--only", choices=["SQLite", "PostgreSQL"])
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -124,6 +131,8 @@ def main() -> None:
         return
     (ROOT / "var").mkdir(exist_ok=True)
     for name, url in databases(args.scale).items():
+        if args.only and name != args.only:
+            continue
         if url.startswith("postgres"):
             database = url.rsplit("/", 1)[1]
             subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database],  # noqa: S607

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from kizuna.actions import whitespace as ws
 from kizuna.actions.builtins import install_examples
@@ -76,8 +77,9 @@ def test_matrix_statuses_with_derived_won_cells(world) -> None:
         (general, TEAWARE): "not_approached",
         (factory, SUBSCRIPTION): "not_approached", (factory, GREEN): "need",
         (factory, TEAWARE): "no_need"}
-    whole = ws.matrix(world["b"])
-    assert whole.rows == [(ws.WHOLE, "取引先全体（部門なし）")]  # in the default language
+    with translation.override("ja"):
+        whole = ws.matrix(world["b"])
+    assert whole.rows == [(ws.WHOLE, "取引先全体（部門なし）")]
     assert [c.status for c in whole.cells.values()] == ["won", "need", "won"]
     # History: both changes of the factory × 定期便 cell, newest first, with who.
     changes = list(ws.history(world["a"], factory, SUBSCRIPTION))

@@ -223,6 +223,18 @@ def test_department_crud_nested_and_flat(member) -> None:  # type: ignore[no-unt
                             {"version": 2, "phone": "abc"}), "phone")
 
 
+def test_department_parent_loops_are_refused(member) -> None:  # type: ignore[no-untyped-def]
+    user, _team, call = member
+    account = create_account(actor=user, name="階層工業")
+    head = create_department(actor=user, account=account, name="本社")
+    branch = create_department(actor=user, account=account, name="支社", parent=head)
+    for parent in (head, branch):
+        assert_field_error(call("patch", f"/departments/{head.pk}",
+                                {"version": 1, "parent_id": parent.pk}), "parent")
+    head.refresh_from_db()
+    assert head.parent_id is None and head.version == 1
+
+
 def test_department_access_rules(make_user, make_team) -> None:  # type: ignore[no-untyped-def]
     team = make_team()
     owner = make_user(Role.MEMBER, teams=[team])
@@ -320,6 +332,20 @@ def test_contact_links_must_be_visible(make_user) -> None:  # type: ignore[no-un
                                       "reports_to_id": their_contact.pk}).status_code == 404
     assert call("get", f"/contacts/{their_contact.pk}").status_code == 404
     assert Contact.objects.count() == 1
+
+
+def test_contact_other_emails_are_validated(member) -> None:  # type: ignore[no-untyped-def]
+    user, _team, call = member
+    account = create_account(actor=user, name="連絡先商事")
+    created = call("post", "/contacts", {"account_id": account.pk, "family_name": "佐藤",
+                                         "emails_other": ["ｓａｔｏ＠ｅｘａｍｐｌｅ．ｊｐ"]})
+    assert created.status_code == 201, created.content
+    assert created.json()["emails_other"] == ["sato@example.jp"]
+    refused = call("patch", f"/contacts/{created.json()['id']}",
+                   {"version": 1, "emails_other": ["sato@example.jp", "sato at example"]})
+    assert_field_error(refused, "emails_other")
+    [message] = refused.json()["fields"]["emails_other"]  # the bad address only, by name
+    assert "sato at example" in message
 
 
 def test_contact_viewer_cannot_write(make_user, make_team) -> None:  # type: ignore[no-untyped-def]

@@ -128,3 +128,21 @@ def test_cli_auto_merge_merges_the_certain_groups_only(admin_user, people, capsy
     external = dict(Customer.objects.values_list("pk", "external_id"))
     for m in out["merged"]:
         assert len({people[external[i]] for i in [m["survivor"], *m["merged"]]}) == 1
+
+
+def test_queue_pages_keep_the_record_type(admin_user) -> None:  # type: ignore[no-untyped-def]
+    """Page 2 of the contacts queue is still the contacts queue (it used to fall back to
+    customers)."""
+    DuplicateGroup.objects.bulk_create(
+        [DuplicateGroup(kind="contacts", record_ids=[], score=0.99 - i / 1000, decision="review")
+         for i in range(51)]
+        + [DuplicateGroup(kind="customers", record_ids=[], score=0.5, decision="review")])
+    client = Client()
+    client.force_login(admin_user)
+    first = client.get("/identity/?kind=contacts")
+    html = first.content.decode()
+    assert 'href="?kind=contacts&amp;page=2" rel="next"' in html
+    second = client.get("/identity/?kind=contacts&page=2")
+    assert second.context["kind"] == "contacts"
+    assert [row["group"].kind for row in second.context["rows"]] == ["contacts"]
+    assert 'href="?kind=contacts&amp;page=1" rel="prev"' in second.content.decode()

@@ -235,3 +235,23 @@ def test_every_role_gets_the_ordered_plan(people) -> None:  # type: ignore[no-un
     for user in people.values():
         found = search_customers(user, "やまだ").order_by(*ORDER).filter(given_name="花子")
         assert getattr(found.query, _FINDER).find(found, ORDER, 5, None) is not None
+
+
+@pytest.mark.django_db
+def test_the_page_rows_are_fetched_by_primary_key_alone(people, tiny_pages) -> None:  # type: ignore[no-untyped-def]
+    """The finder's primary keys are fetched without the search's conditions, which would let
+    the planner read every match of a common name to keep a page of them; the rows are still
+    the queryset's, with its related rows."""
+    from django.test.utils import CaptureQueriesContext
+
+    found = search_customers(people["member"], "やまだ", gender="")
+    with CaptureQueriesContext(connection) as queries:
+        page = keyset_page(found, ORDER, None)
+    fetch = queries.captured_queries[-1]["sql"]
+    assert " IN (" in fetch and "LIKE" not in fetch.upper() and "search_key" not in \
+        fetch.split("WHERE", 1)[1]
+    assert [r.pk for r in page.rows] == [r.pk for r in plain(people["member"], "やまだ")
+                                         .order_by(*ORDER)[: lists.PAGE_SIZE]]
+    with CaptureQueriesContext(connection) as queries:
+        assert all(row.owner.username for row in page.rows)  # select_related kept
+    assert not queries.captured_queries

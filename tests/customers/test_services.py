@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from kizuna.core.models import Role
-from kizuna.customers.models import Account, BuyingRole, Contact, CustomFieldDefinition
+from kizuna.customers.models import (
+    Account,
+    BuyingRole,
+    Contact,
+    CustomFieldDefinition,
+    Department,
+)
 from kizuna.customers.queries import (
     buying_centre,
     search_accounts,
@@ -21,6 +28,7 @@ from kizuna.customers.services import (
     define_custom_field,
     update_account,
     update_contact,
+    update_department,
 )
 
 
@@ -110,9 +118,24 @@ def test_contact_department_must_belong_to_the_account(rep) -> None:  # type: ig
 def test_cannot_link_to_an_invisible_account(make_user) -> None:  # type: ignore[no-untyped-def]
     alice, bob = make_user(), make_user()
     secret = create_account(actor=alice, name="秘密の取引先")
-    with pytest.raises(PermissionDenied):
+    # "Not found" on the field, as for an id nobody has: no hint that the record exists.
+    with pytest.raises(ValidationError) as excinfo, translation.override("en"):
         create_contact(actor=bob, account=secret, family_name="侵入")
-    assert not Contact.objects.exists()
+    assert excinfo.value.message_dict == {"account": ["The linked record was not found."]}
+    with pytest.raises(ValidationError) as excinfo:
+        create_department(actor=bob, account=secret, name="侵入")
+    assert set(excinfo.value.message_dict) == {"account"}
+    assert not Contact.objects.exists() and not Department.objects.exists()
+
+
+def test_cannot_link_to_a_merged_record(make_user) -> None:  # type: ignore[no-untyped-def]
+    rep = make_user()
+    survivor = create_account(actor=rep, name="存続会社")
+    merged = create_account(actor=rep, name="統合済み")
+    Account.objects.filter(pk=merged.pk).update(merged_into=survivor)
+    with pytest.raises(ValidationError) as excinfo:
+        create_contact(actor=rep, account=merged, family_name="迷子")
+    assert set(excinfo.value.message_dict) == {"account"}
 
 
 def test_members_share_only_with_their_own_teams(make_user, make_team) -> None:  # type: ignore[no-untyped-def]
@@ -178,8 +201,42 @@ def test_contact_links_must_be_visible_and_at_the_same_account(make_user) -> Non
     mine = create_account(actor=bob, name="ボブの会社")
     hidden_boss = create_contact(actor=alice, account=create_account(actor=alice, name="秘"),
                                  family_name="上司")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError) as excinfo:
         create_contact(actor=bob, account=mine, family_name="部下", reports_to=hidden_boss)
+    assert set(excinfo.value.message_dict) == {"reports_to"}
     me = create_contact(actor=bob, account=mine, family_name="自分")
     with pytest.raises(ValidationError):
         update_contact(actor=bob, contact=me, expected_version=1, reports_to=me)
+
+
+def test_a_department_cannot_sit_under_itself_or_its_descendants(make_user) -> None:  # type: ignore[no-untyped-def]
+    """The service refuses a loop, whoever calls it (form, API): the form hides such parents,
+    the API used to accept them."""
+    rep = make_user()
+    account = create_account(actor=rep, name="階層商事")
+    head = create_department(actor=rep, account=account, name="本社")
+    branch = create_department(actor=rep, account=account, name="支社", parent=head)
+    office = create_department(actor=rep, account=account, name="営業所", parent=branch)
+    for parent in (head, branch, office):
+        with pytest.raises(ValidationError) as excinfo:
+            update_department(actor=rep, department=head, expected_version=1, parent=parent)
+        assert set(excinfo.value.message_dict) == {"parent"}
+    head.refresh_from_db()
+    assert head.parent is None and head.version == 1
+    # Moving a department elsewhere in the tree is fine.
+    moved = update_department(actor=rep, department=office, expected_version=1, parent=head)
+    assert moved.parent == head
+
+
+def test_other_emails_are_normalised_and_each_bad_one_named(rep) -> None:  # type: ignore[no-untyped-def]
+    account = create_account(actor=rep, name="メール商事")
+    contact = create_contact(actor=rep, account=account, family_name="山田", emails_other=[
+        "ｔａｒｏ＠Ｅｘａｍｐｌｅ．ｃｏｍ", " ", "taro@example.com", "Hanako@Mail.Example.jp"])
+    assert contact.emails_other == ["taro@example.com", "Hanako@mail.example.jp"]
+    with pytest.raises(ValidationError) as excinfo, translation.override("en"):
+        update_contact(actor=rep, contact=contact, expected_version=1,
+                       emails_other=["ok@example.com", "not-an-address", "a@b"])
+    assert excinfo.value.message_dict == {"emails_other": [
+        "“not-an-address” is not an email address.", "“a@b” is not an email address."]}
+    contact.refresh_from_db()
+    assert contact.version == 1

@@ -493,6 +493,29 @@ def test_contact_form_limits_choices_and_refuses_a_stale_version(make_user, clie
     assert contact.given_name == "次郎"
 
 
+def test_contact_form_takes_further_emails_and_phones_one_per_line(rep, client_for) -> None:  # type: ignore[no-untyped-def]
+    account = create_account(actor=rep, name="連絡先工業")
+    client = client_for(rep)
+    bad = client.post("/contacts/new/", {
+        "account": account.pk, "family_name": "田中",
+        "emails_other": "tanaka@example.jp\r\nたなか＠example", "phones_other": "03-1234-5678"})
+    assert bad.status_code == 200 and not Contact.objects.exists()
+    errors = bad.context["form"].errors
+    assert list(errors) == ["emails_other"] and "たなか＠example" in errors["emails_other"][0]
+    created = client.post("/contacts/new/", {
+        "account": account.pk, "family_name": "田中",
+        "emails_other": "ｔａｎａｋａ＠example.jp\r\n\r\nsales@Example.JP",
+        "phones_other": "03-1234-5678\n０９０－１２３４－５６７８"})
+    assert created.status_code == 302
+    contact = Contact.objects.get()
+    assert contact.emails_other == ["tanaka@example.jp", "sales@example.jp"]
+    assert contact.phones_other == ["+81312345678", "+819012345678"]
+    page = client.get(f"/contacts/{contact.pk}/").content.decode()
+    assert 'href="mailto:sales@example.jp"' in page and 'href="tel:+819012345678"' in page
+    edit = client.get(f"/contacts/{contact.pk}/edit/").content.decode()
+    assert "tanaka@example.jp\nsales@example.jp" in edit
+
+
 def test_customer_form_create_edit_and_errors(rep, client_for) -> None:  # type: ignore[no-untyped-def]
     client = client_for(rep)
     assert 'hx-get="/postal-code/"' in client.get("/customers/new/").content.decode()

@@ -197,7 +197,7 @@ def test_move_rules_and_stale_versions(rep, account) -> None:  # type: ignore[no
         update_deal(actor=rep, deal=deal, expected_version=seen, name="古い画面からの保存")
     deal.refresh_from_db()
     assert deal.name == "本社 給茶機入替" and deal.stage == stage("hearing")
-    with pytest.raises(ValidationError, match="すでにこのステージ"):
+    with translation.override("ja"), pytest.raises(ValidationError, match="すでにこのステージ"):
         move_deal(actor=rep, deal=deal, to_stage=stage("hearing"),
                   expected_version=deal.version)
     with pytest.raises(ValidationError):  # before it entered its current stage

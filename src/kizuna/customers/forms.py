@@ -24,6 +24,7 @@ from kizuna.customers.models import (
     Gender,
 )
 from kizuna.customers.queries import visible_accounts, visible_contacts, visible_departments
+from kizuna.customers.services import department_and_descendants
 
 PREFECTURES = (
     "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県",
@@ -159,7 +160,7 @@ class DepartmentForm(CustomFieldsMixin, ServiceForm):
         parents = visible_departments(self.actor).filter(account=account)
         if self.instance.pk:
             # A department cannot sit under itself or under one of its own sub-departments.
-            parents = parents.exclude(pk__in=_self_and_descendants(self.instance))
+            parents = parents.exclude(pk__in=department_and_descendants(self.instance))
         else:
             # Like the service: a new department shares the account's owner and team.
             if "owner" in self.fields:
@@ -169,22 +170,6 @@ class DepartmentForm(CustomFieldsMixin, ServiceForm):
                       self.instance.parent if self.instance.pk else None)
         postal_widget(self.fields["postal_code"])
         self.add_custom_fields()
-
-
-def _self_and_descendants(department: Department) -> set[int]:
-    """Ids of ``department`` and everything under it. All of the account's departments, not
-    only the visible ones: a cycle through a department one cannot see is still a cycle."""
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Department.objects.filter(
-            account_id=department.account_id).values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    found, todo = {department.pk}, [department.pk]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
 
 
 def postal_widget(field: forms.Field) -> None:
@@ -212,14 +197,31 @@ class PersonFormMixin:
                 fields[name].help_text = _("Katakana or hiragana")
 
 
+class LinesField(forms.CharField):
+    """A list of short values, one per line (the service cleans and checks each)."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        return [line.strip() for line in str(value or "").splitlines() if line.strip()]
+
+
 class ContactForm(CustomFieldsMixin, PersonFormMixin, ServiceForm):
     custom_entity = CustomFieldDefinition.Entity.CONTACT
+    emails_other = LinesField(label=_("other emails"), required=False,
+                              help_text=_("One per line"))
+    phones_other = LinesField(label=_("other phones"), required=False,
+                              help_text=_("One per line"))
 
     class Meta:
         model = Contact
         fields = ["account", "department", "family_name", "given_name", "family_name_kana",
-                  "given_name_kana", "title", "buying_role", "reports_to", "email", "phone",
-                  "email_opt_in", "phone_opt_in", "postal_mail_opt_in", "owner", "team"]
+                  "given_name_kana", "title", "buying_role", "reports_to", "email",
+                  "emails_other", "phone", "phones_other", "email_opt_in", "phone_opt_in",
+                  "postal_mail_opt_in", "owner", "team"]
 
     def __init__(self, *args: Any, account: Account | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import DatabaseError, connections
 from django.db.models import BooleanField, CharField, F, Func, Q, QuerySet
 from django.db.models.sql.where import AND, WhereNode
 
@@ -254,22 +254,33 @@ def _planner(alias: str, **settings: str) -> Iterator[None]:
     the selectivities of the bucket and the prefix as if they were independent, expects a handful
     of rows where a common name has thousands, and collects them all with a bitmap scan to sort
     them instead of walking the index in order (120 ms instead of 1 ms for page 2 of ヤマダ);
-    for a probe with LIMIT it hopes to meet the rows early in a sequential scan. set_config(...,
-    true) lasts until the end of the transaction, so the old values are put back (a rolled-back
-    savepoint puts them back by itself)."""
+    for a probe with LIMIT it hopes to meet the rows early in a sequential scan.
+
+    Set for the session and put back afterwards, without a transaction of its own: BEGIN and
+    COMMIT around queries of a few milliseconds were two more round trips each, which a busy
+    machine makes expensive. Inside a transaction that fails, the old values cannot be put
+    back but need not be: its rollback (or a rolled-back savepoint) takes them back."""
     connection = connections[alias]
     if connection.vendor != "postgresql":
         yield
         return
     names = list(settings)
-    with transaction.atomic(using=alias), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(
-            "current_setting(%s), set_config(%s, %s, true)" for _ in names),
+            "current_setting(%s), set_config(%s, %s, false)" for _ in names),
             [v for name in names for v in (name, name, settings[name])])
         previous = cursor.fetchone()[::2]
+    try:
         yield
-        cursor.execute("SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names),
-                       [v for name, old in zip(names, previous, strict=True) for v in (name, old)])
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT " + ", ".join("set_config(%s, %s, false)" for _ in names),
+                               [v for name, old in zip(names, previous, strict=True)
+                                for v in (name, old)])
+        except DatabaseError:
+            if not connection.in_atomic_block:
+                raise
 
 
 class KeyPrefix(Func):

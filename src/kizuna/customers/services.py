@@ -34,6 +34,8 @@ from kizuna.japanese import (
     normalize_postal_code,
     split_legal_form,
 )
+from kizuna.japanese.email import normalize_email
+from kizuna.japanese.values import ValueParseError
 
 OwnedT = TypeVar("OwnedT", bound=OwnedModel)
 
@@ -50,6 +52,29 @@ def clean_phone(value: str, field: str = "phone") -> str:
         raise ValidationError({field: _("“%(value)s” is not a phone number we recognise.")
                                % {"value": value}})
     return e164
+
+
+def clean_emails(values: list[str] | None, field: str = "emails_other") -> list[str]:
+    """Further addresses, each normalised like an imported one (full-width ＠, an IME's 。);
+    blanks dropped, repeats kept once; every bad address named in the error."""
+    cleaned: list[str] = []
+    errors: list[str] = []
+    if isinstance(values, str):
+        values = values.splitlines()  # one per line, as typed
+    for value in values or []:
+        value = str(value or "").strip()
+        if not value:
+            continue
+        try:
+            address = normalize_email(value)
+        except ValueParseError:
+            errors.append(_("“%(value)s” is not an email address.") % {"value": value})
+            continue
+        if address not in cleaned:
+            cleaned.append(address)
+    if errors:
+        raise ValidationError({field: errors})
+    return cleaned
 
 
 def clean_postal_code(value: str) -> str:
@@ -178,6 +203,7 @@ def _person_fields(fields: dict[str, Any], entity: str) -> dict[str, Any]:
         "phone": clean_phone, "postal_code": clean_postal_code,
         "email": lambda v: (v or "").strip(),
         "phones_other": lambda values: [clean_phone(p, "phones_other") for p in values],
+        "emails_other": clean_emails,
         "custom": lambda v: clean_custom(entity, v),
     })
     return fields
@@ -214,14 +240,19 @@ def _check_assignable(actor: User, owner: User, team: Team | None) -> None:
         raise PermissionDenied(_("You can only share records with your own teams."))
 
 
-def _check_parent_visible(actor: User, parent: OwnedModel | None) -> None:
-    """Linking to a record one cannot see would leak it; say "not found" like access_*."""
+def _check_parent_visible(actor: User, parent: OwnedModel | None, field: str) -> None:
+    """Linking to a record one cannot see (or one merged into another) would leak it: say "not
+    found", on the field, as the API's ``resolve`` and ``access_*`` do for ids (a validation
+    error, not PermissionDenied: whether the record exists is none of the actor's business)."""
     from kizuna.core.access import visible
 
     if parent is None:
         return
-    if not visible(actor, type(parent).objects.filter(pk=parent.pk)).exists():
-        raise PermissionDenied(_("The linked record was not found."))
+    records = type(parent)._default_manager.filter(pk=parent.pk)
+    if hasattr(parent, "merged_into_id"):
+        records = records.filter(merged_into=None)
+    if not visible(actor, records).exists():
+        raise ValidationError({field: _("The linked record was not found.")})
 
 
 def _create(actor: User, model: type[OwnedT], fields: dict[str, Any]) -> OwnedT:
@@ -295,7 +326,8 @@ def create_department(*, actor: User, account: Account, name: str,
                       **fields: Any) -> Department:
     """A department shares the account's owner and team unless told otherwise (team=None:
     not shared)."""
-    _check_parent_visible(actor, account)
+    _check_parent_visible(actor, account, "account")
+    _check_parent_visible(actor, fields.get("parent"), "parent")
     _check_same_account(account.pk, parent=fields.get("parent"))
     fields = _with_keys(None, _department_fields({"name": name, **fields}), kind="plain")
     return _create(actor, Department, {
@@ -306,9 +338,31 @@ def create_department(*, actor: User, account: Account, name: str,
 @transaction.atomic
 def update_department(*, actor: User, department: Department, expected_version: int | None,
                       **fields: Any) -> Department:
-    _check_same_account(department.account_id, parent=fields.get("parent"))
+    parent = fields.get("parent")
+    _check_parent_visible(actor, parent, "parent")
+    _check_same_account(department.account_id, parent=parent)
+    if parent is not None and parent.pk in department_and_descendants(department):
+        raise ValidationError({"parent": _(
+            "A department cannot sit under itself or under one of its own sub-departments.")})
     return _update(actor, department, expected_version, fields,
                    lambda f: _with_keys(department, _department_fields(f), kind="plain"))
+
+
+def department_and_descendants(department: Department) -> set[int]:
+    """Ids of ``department`` and everything under it: the parents it may not be given. All of
+    the account's departments, not only the visible ones: a cycle through a department one
+    cannot see is still a cycle."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Department.objects.filter(
+            account_id=department.account_id).values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, todo = {department.pk}, [department.pk]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
 
 
 @transaction.atomic
@@ -323,8 +377,8 @@ def delete_department(*, actor: User, department: Department,
 def _check_contact_links(actor: User, account_id: int, fields: dict[str, Any]) -> None:
     """Department and manager must be visible to the actor and at the same account."""
     related = {name: fields.get(name) for name in ("department", "reports_to")}
-    for record in related.values():
-        _check_parent_visible(actor, record)
+    for name, record in related.items():
+        _check_parent_visible(actor, record, name)
     _check_same_account(account_id, **related)
 
 
@@ -333,7 +387,7 @@ def _check_contact_links(actor: User, account_id: int, fields: dict[str, Any]) -
 def create_contact(*, actor: User, account: Account, family_name: str,
                    owner: User | None = None, team: Team | None = None,
                    **fields: Any) -> Contact:
-    _check_parent_visible(actor, account)
+    _check_parent_visible(actor, account, "account")
     _check_contact_links(actor, account.pk, fields)
     fields = _person_fields({"family_name": family_name, **fields},
                             CustomFieldDefinition.Entity.CONTACT)
