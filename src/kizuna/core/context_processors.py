@@ -32,6 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         {"label": _("Whitespace"), "url": reverse("actions:whitespace_summary"),
          "key": "whitespace"},
         {"label": _("Deals"), "url": reverse("pipeline:deal_board"), "key": "deals"},
+        {"label": _("Contracts"), "url": reverse("pipeline:contract_list"), "key": "contracts"},
         {"label": _("Jobs"), "url": reverse("core:job_list"), "key": "jobs"},
     ]
     if user.can_write:
@@ -42,6 +43,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Masters are maintained by managers and administrators (commerce.services).
         items.append({"label": _("Products"), "url": reverse("commerce:product_list"),
                       "key": "products"})
+        # Company-wide customer value figures (kizuna.customers.value_views).
+        items.append({"label": _("Analytics"), "url": reverse("customers:value_rfm"),
+                      "key": "analytics"})
     if user.is_administrator:
         items.append({"label": _("Audit ledger"), "url": reverse("core:ledger"), "key": "ledger"})
     return {"nav_items": items}

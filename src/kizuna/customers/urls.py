@@ -6,7 +6,7 @@ Mounted at the site root so that the three lists share the ``customers:`` namesp
 
 from django.urls import path
 
-from kizuna.customers import views
+from kizuna.customers import value_views, views
 
 app_name = "customers"
 
@@ -35,4 +35,14 @@ urlpatterns = [
     path("customers/<int:pk>/", views.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/delete/", views.customer_delete, name="customer_delete"),
+]
+
+# Customer value analytics (kizuna.customers.value_views): managers and administrators.
+
+urlpatterns += [
+    path("analytics/rfm/", value_views.rfm_page, name="value_rfm"),
+    path("analytics/rfm/export/", value_views.rfm_export, name="value_rfm_export"),
+    path("analytics/rfm/segment/", value_views.segment_customers, name="value_segment"),
+    path("analytics/cohorts/", value_views.cohort_page, name="value_cohorts"),
+    path("analytics/cohorts/export/", value_views.cohort_export, name="value_cohorts_export"),
 ]

@@ -9,7 +9,13 @@ from django.db import transaction
 
 from kizuna.core.admin import AuditedAdminMixin
 from kizuna.core.ledger import diff, field_values, record_change
-from kizuna.pipeline.models import DealPipeline, DealStage, LeadStage, LostReason
+from kizuna.pipeline.models import (
+    DealPipeline,
+    DealStage,
+    LeadStage,
+    LostReason,
+    SuccessStage,
+)
 
 
 class VersionBumpMixin(AuditedAdminMixin):
@@ -70,3 +76,14 @@ class LostReasonAdmin(VersionBumpMixin, admin.ModelAdmin):
     list_editable = ["position"]
     ordering = ["position", "pk"]
     fields = ["code", "name_ja", "name_en", "position", "active"]
+
+
+@admin.register(SuccessStage)
+class SuccessStageAdmin(VersionBumpMixin, admin.ModelAdmin):
+    """The customer-success stages after the contract (docs/decisions/0304)."""
+
+    list_display = ["position", "code", "name_ja", "name_en", "kind"]
+    list_display_links = ["code"]
+    list_editable = ["position"]
+    ordering = ["position", "pk"]
+    fields = ["code", "name_ja", "name_en", "kind", "position"]

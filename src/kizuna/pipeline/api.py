@@ -47,6 +47,7 @@ from kizuna.customers.queries import (
 )
 from kizuna.customers.search import search_condition
 from kizuna.pipeline import services
+from kizuna.pipeline.contract_api import router as contracts_router
 from kizuna.pipeline.models import (
     Activity,
     ActivityKind,
@@ -312,6 +313,9 @@ class DealOut(OwnedOut):
     lost_reason_id: int | None
     lost_note: str
     closed_at: DateTimeOut | None
+    expansion_of_id: int | None = Field(None, description="The contract this deal expands (set "
+                                                          "with POST /contracts/{id}/expansions)")
+    originating_division: str = ""
     lines: list[LineOut]
     contacts: list[DealContactOut]
 
@@ -708,3 +712,4 @@ def revive_lead(request: HttpRequest, lead_id: int, payload: LeadReviveIn) -> An
 router.add_router("/deals", deals)
 router.add_router("/", pipelines)
 router.add_router("/", leads)
+router.add_router("/", contracts_router)  # customer success (0304)

@@ -47,3 +47,14 @@ DEFAULT_LOST_REASONS: tuple[tuple[str, str, str, int], ...] = (
     ("status_quo", "現状維持", "Kept what they have", 60),
     ("other", "その他", "Other", 90),
 )
+
+# Customer-success stages after the contract (docs/decisions/0304-customer-success.md).
+# code, 日本語, English, kind, position
+DEFAULT_SUCCESS_STAGES: tuple[tuple[str, str, str, str, int], ...] = (
+    ("onboarding", "オンボーディング", "Onboarding", "path", 10),
+    ("adoption", "活用支援", "Adoption support", "path", 20),
+    ("utilisation", "定着", "Utilisation", "path", 30),
+    ("renewal", "更新", "Renewal", "path", 40),
+    ("advocacy", "推奨", "Advocacy", "advocacy", 50),
+    ("churned", "解約", "Churned", "churned", 90),
+)

@@ -438,6 +438,13 @@ class Deal(OwnedModel, SearchableModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     contacts = models.ManyToManyField(Contact, through="DealContact", related_name="deals",
                                       blank=True, verbose_name=_("buying centre"))
+    # Upsell / cross-sell: the contract this deal expands, credited to the division that
+    # created it (docs/decisions/0304-customer-success.md).
+    expansion_of = models.ForeignKey("pipeline.Contract", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="expansions",
+                                     verbose_name=_("expands contract"))
+    originating_division = models.CharField(_("originating division"), max_length=20,
+                                            choices=Division.choices, blank=True)
 
     class Meta:
         ordering = ["expected_close_date", "pk"]
@@ -540,6 +547,128 @@ class DealStageChange(TimeStampedModel):
         verbose_name = _("deal stage change")
         verbose_name_plural = _("deal stage changes")
         indexes = [models.Index(fields=["deal", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '—'} → {self.to_stage}"
+
+
+# --- customer success after the contract (docs/decisions/0304-customer-success.md) ---------------
+
+
+class SuccessStageKind(models.TextChoices):
+    PATH = "path", _("Success path")
+    CHURNED = "churned", _("Churned")
+    ADVOCACY = "advocacy", _("Advocacy")
+
+
+class SuccessStage(VersionedModel):
+    """カスタマーサクセスの段階: onboarding → adoption support → utilisation → renewal by
+    ``position``, the terminal churned stage and advocacy, the loop back to marketing (a
+    customer who recommends us). Names are data in both languages, like lead stages."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=10, choices=SuccessStageKind.choices,
+                            default=SuccessStageKind.PATH)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("success stage")
+        verbose_name_plural = _("success stages")
+        constraints = [models.UniqueConstraint(
+            fields=["kind"], condition=models.Q(kind="churned"),
+            name="success_stage_one_churned")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return _label(self)
+
+
+class ContractStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RENEWED = "renewed", _("Renewed")
+    CHURNED = "churned", _("Churned")
+
+
+class Contract(OwnedModel):
+    """契約: one term of a subscription with an account (optionally a department) or a D2C
+    customer. Renewing closes this term (status renewed) and opens the next one (``previous``
+    points back); churning ends it with a reason. Written through ``pipeline.contracts``."""
+
+    name = models.CharField(_("contract name"), max_length=200)
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="contracts", verbose_name=_("account"))
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="contracts", verbose_name=_("department"))
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="contracts", verbose_name=_("customer"))
+    products = models.ManyToManyField("commerce.Product", blank=True, related_name="contracts",
+                                      verbose_name=_("products"))
+    start_date = models.DateField(_("start date"))
+    renewal_date = models.DateField(_("renewal date"), db_index=True)
+    amount = models.BigIntegerField(_("amount per term (yen)"), default=0,
+                                    validators=[MinValueValidator(0)])
+    term_months = models.PositiveSmallIntegerField(
+        _("term (months)"), default=12, validators=[MinValueValidator(1)])
+    status = models.CharField(_("status"), max_length=10, choices=ContractStatus.choices,
+                              default=ContractStatus.ACTIVE)
+    stage = models.ForeignKey(SuccessStage, on_delete=models.PROTECT, related_name="contracts",
+                              verbose_name=_("success stage"))
+    stage_entered_at = models.DateTimeField(_("in stage since"))
+    deal = models.ForeignKey(Deal, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="contracts", verbose_name=_("deal"))
+    previous = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="next_term", verbose_name=_("previous term"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, editable=False)
+    churn_reason = models.TextField(_("churn reason"), blank=True)
+
+    class Meta:
+        ordering = ["renewal_date", "pk"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(account__isnull=False) | models.Q(customer__isnull=False),
+                name="contract_has_a_buyer"),
+            models.CheckConstraint(condition=models.Q(renewal_date__gt=models.F("start_date")),
+                                   name="contract_renews_after_start"),
+        ]
+        indexes = [models.Index(fields=["owner", "renewal_date"]),
+                   models.Index(fields=["status", "renewal_date"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def buyer(self) -> Account | Customer | None:
+        return self.account or self.customer
+
+
+class ContractStageChange(TimeStampedModel):
+    """One success-stage entry of a contract (the first, from empty, is its creation). Written
+    once, never changed."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="stage_changes",
+                                 verbose_name=_("contract"))
+    from_stage = models.ForeignKey(SuccessStage, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("from stage"))
+    to_stage = models.ForeignKey(SuccessStage, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("to stage"))
+    at = models.DateTimeField(_("at"), db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+", verbose_name=_("by"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("contract stage change")
+        verbose_name_plural = _("contract stage changes")
+        indexes = [models.Index(fields=["contract", "at"])]
 
     def __str__(self) -> str:
         return f"{self.from_stage or '—'} → {self.to_stage}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kizuna.pipeline import bottleneck_views, feedback_views, views
+from kizuna.pipeline import bottleneck_views, contract_views, feedback_views, views
 
 app_name = "pipeline"
 
@@ -28,4 +28,10 @@ urlpatterns = [
     path("deals/<int:pk>/contacts/", views.deal_contact_add, name="deal_contact_add"),
     path("deals/<int:pk>/contacts/<int:contact_pk>/remove/", views.deal_contact_remove,
          name="deal_contact_remove"),
+    path("contracts/", contract_views.contract_list, name="contract_list"),
+    path("contracts/success/", contract_views.success_summary, name="success_summary"),
+    path("contracts/<int:pk>/", contract_views.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/move/", contract_views.contract_move, name="contract_move"),
+    path("contracts/<int:pk>/renew/", contract_views.contract_renew, name="contract_renew"),
+    path("contracts/<int:pk>/churn/", contract_views.contract_churn, name="contract_churn"),
 ]
