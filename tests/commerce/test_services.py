@@ -115,3 +115,18 @@ def test_returns_refund_the_price_paid_and_count_every_line(shop) -> None:  # ty
                              lines=[LineInput(tea, 1)])
     # 800 paid per unit less a quarter of the 400 discount: 700, not today's 1,080.
     assert returned.total == -700
+
+
+def test_first_purchase_is_the_tokyo_day_of_the_order(shop) -> None:  # type: ignore[no-untyped-def]
+    manager, tea, _cup, ec = shop
+    customer = create_customer(actor=manager, family_name="鈴木")
+    # 20:30 UTC on 9 July is 05:30 on 10 July in Tokyo: the customer bought on the 10th.
+    place_order(actor=manager, customer=customer, channel=ec, lines=[LineInput(tea, 1)],
+                ordered_at=dt.datetime(2026, 7, 9, 20, 30, tzinfo=dt.UTC))
+    customer.refresh_from_db()
+    assert customer.first_purchase_date == dt.date(2026, 7, 10)
+    # An earlier order, given in Tokyo time, moves it back.
+    place_order(actor=manager, customer=customer, channel=ec, lines=[LineInput(tea, 1)],
+                ordered_at=dt.datetime(2026, 7, 1, 8, 59, tzinfo=TOKYO))
+    customer.refresh_from_db()
+    assert customer.first_purchase_date == dt.date(2026, 7, 1)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kizuna.commerce.models import (
@@ -161,10 +162,12 @@ def _record_order(actor: User, order: Order, lines: list[OrderLine]) -> None:
 
 
 def _note_first_purchase(customer: Customer | None, ordered_at: dt.datetime) -> None:
-    """Keep Customer.first_purchase_date true without a separate edit (bookkeeping)."""
+    """Keep Customer.first_purchase_date true without a separate edit (bookkeeping). The day is
+    the site's calendar day (Asia/Tokyo), as imports count it, whatever zone ``ordered_at`` is
+    given in."""
     if customer is None:
         return
-    day = ordered_at.date()
+    day = timezone.localtime(ordered_at).date()
     if customer.first_purchase_date is None or day < customer.first_purchase_date:
         Customer.objects.filter(pk=customer.pk).update(first_purchase_date=day)
 
