@@ -54,9 +54,15 @@ def test_rule_to_task_to_outcome_to_effectiveness(page, new_user, log_in, log_ou
     expect(page.get_by_test_id("disable")).to_be_visible()
     page.get_by_test_id("run").click()
     page.wait_for_url(re.compile(r"/jobs/"))
+    # The job page's own requests (the nav badge, status polling) must not meet the worker's
+    # writes in this thread: the in-memory SQLite of the live server refuses such overlaps
+    # ("database schema is locked") instead of waiting.
+    page.wait_for_load_state("networkidle")
+    page.goto("about:blank")
     run_jobs()
     alert = Alert.objects.get(criterion=criterion)
     assert alert.assignee == rep and alert.status == "open"
+    page.goto("/criteria/")
     log_out()
 
     # The rep sees it: the badge in the navigation, the task marked as new in the inbox.

@@ -34,6 +34,7 @@ def test_import_a_cp932_list_with_a_bad_row(page, new_user, log_in, run_jobs, tm
     expect(page.locator("#map-2")).to_have_value("full_name_kana")
     page.get_by_role("button", name="ファイルをチェック").click()
 
+    page.wait_for_load_state("networkidle")  # the page's first requests (nav badge) are done
     run_jobs()
     result = page.get_by_test_id("import-result")
     expect(result).to_be_visible()
@@ -50,6 +51,7 @@ def test_import_a_cp932_list_with_a_bad_row(page, new_user, log_in, run_jobs, tm
     assert "M2" in report and "M1" not in report
 
     page.get_by_role("button", name="正しい2行を取り込む").click()
+    page.wait_for_load_state("networkidle")  # the page's first requests (nav badge) are done
     run_jobs()
     expect(page.get_by_test_id("import-result")).to_contain_text("取り込みました。")
     assert sorted(Customer.objects.values_list("external_id", flat=True)) == ["M1", "M3"]

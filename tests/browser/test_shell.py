@@ -259,6 +259,7 @@ def test_account_changes_show_in_the_audit_trail_and_the_chain_verifies(  # type
     assert job.created_by == admin
     assert page.url == url(f"/jobs/{job.pk}/")
 
+    page.wait_for_load_state("networkidle")  # the page's first requests (nav badge) are done
     run_jobs()
 
     expect(status).to_have_attribute("data-status", JobStatus.SUCCEEDED)  # htmx polls every 1s
