@@ -74,7 +74,7 @@ $(BENCH)/.installed: pyproject.toml benchmarks/requirements.txt
 	touch $@
 
 bench: $(BENCH)/.installed
-	@for script in benchmarks/*.py; do echo "== $$script"; $(BENCH)/bin/python $$script || exit 1; done
+	@for script in benchmarks/*.py; do case $$script in */_*) continue;; esac; echo "== $$script"; $(BENCH)/bin/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(BENCH) .pytest_cache .ruff_cache .hypothesis test-artifacts

@@ -19,12 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _databases import databases  # benchmarks/_databases.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = {
@@ -39,25 +40,6 @@ QUERIES = {
     "filtered list: 東京都, female": ("", {"prefecture": "東京都", "gender": "female"}),
     "filtered list + search: 大阪府, スズキ": ("スズキ", {"prefecture": "大阪府"}),
 }
-
-
-def postgres_answers() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-def databases(scale: str) -> dict[str, str]:
-    # The large demo (seed 1) takes a quarter of an hour to load: benchmarks/rules.py uses the
-    # same one (it rolls back what it writes, and only adds the shipped criteria).
-    name = "large" if scale == "large" else f"search-{scale}"
-    found = {"SQLite": f"sqlite:///{ROOT / 'var' / f'bench-{name}.sqlite3'}"}
-    if postgres_answers():
-        found["PostgreSQL"] = ("postgres://postgres@127.0.0.1:5432/kizuna_bench_"
-                               + name.replace("-", "_"))
-    return found
 
 
 def worker(scale: str, repeat: int) -> None:
@@ -130,7 +112,7 @@ def main() -> None:
         worker(args.scale, args.repeat)
         return
     (ROOT / "var").mkdir(exist_ok=True)
-    for name, url in databases(args.scale).items():
+    for name, url in databases(args.scale, "search").items():
         if args.only and name != args.only:
             continue
         if url.startswith("postgres"):

@@ -29,34 +29,16 @@ import argparse
 import datetime as dt
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from _databases import databases  # benchmarks/_databases.py, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.datetime(2026, 10, 31, 3, 0, tzinfo=dt.UTC)  # noon in Tokyo
-
-
-def postgres_answers() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-def databases(scale: str) -> dict[str, str]:
-    # The large demo (seed 1) takes a quarter of an hour to load: benchmarks/customer_search.py
-    # uses the same one (this benchmark rolls back its runs and only adds the shipped criteria).
-    name = "large" if scale == "large" else f"rules-{scale}"
-    found = {"SQLite": f"sqlite:///{ROOT / 'var' / f'bench-{name}.sqlite3'}"}
-    if postgres_answers():
-        found["PostgreSQL"] = ("postgres://postgres@127.0.0.1:5432/kizuna_bench_"
-                               + name.replace("-", "_"))
-    return found
 
 
 def worker(scale: str, repeat: int, python_limit: int | None) -> None:
@@ -143,7 +125,7 @@ def main() -> None:
         worker(args.scale, args.repeat, args.python_limit)
         return
     (ROOT / "var").mkdir(exist_ok=True)
-    for name, url in databases(args.scale).items():
+    for name, url in databases(args.scale, "rules").items():
         if args.only and name != args.only:
             continue
         if url.startswith("postgres"):

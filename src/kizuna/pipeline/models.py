@@ -299,9 +299,9 @@ def _label(record: models.Model) -> str:
     return record.name_en if (get_language() or "").startswith("en") else record.name_ja  # type: ignore[attr-defined]
 
 
-class DealPipeline(VersionedModel):
-    """商談パイプライン: one sales process with its own stages (new business, maintenance
-    renewals, …). Several per company; names are data in both languages, like lead stages."""
+class CodedEntry(VersionedModel):
+    """An entry of a short list a company keeps (code, names in both languages, order, active):
+    the base of deal pipelines and lost reasons."""
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name_ja = models.CharField(_("name (Japanese)"), max_length=50)
@@ -310,9 +310,8 @@ class DealPipeline(VersionedModel):
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        abstract = True
         ordering = ["position", "pk"]
-        verbose_name = _("deal pipeline")
-        verbose_name_plural = _("deal pipelines")
 
     def __str__(self) -> str:
         return self.label
@@ -320,6 +319,15 @@ class DealPipeline(VersionedModel):
     @property
     def label(self) -> str:
         return _label(self)
+
+
+class DealPipeline(CodedEntry):
+    """商談パイプライン: one sales process with its own stages (new business, maintenance
+    renewals, …). Several per company; names are data in both languages, like lead stages."""
+
+    class Meta(CodedEntry.Meta):
+        verbose_name = _("deal pipeline")
+        verbose_name_plural = _("deal pipelines")
 
 
 class DealStage(VersionedModel):
@@ -356,27 +364,13 @@ class DealStage(VersionedModel):
         return self.kind == DealStageKind.OPEN
 
 
-class LostReason(VersionedModel):
+class LostReason(CodedEntry):
     """失注理由: a short list each company keeps, counted on the forecast page; the deal's note
     says the rest."""
 
-    code = models.SlugField(_("code"), max_length=30, unique=True)
-    name_ja = models.CharField(_("name (Japanese)"), max_length=50)
-    name_en = models.CharField(_("name (English)"), max_length=50)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-    active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        ordering = ["position", "pk"]
+    class Meta(CodedEntry.Meta):
         verbose_name = _("lost reason")
         verbose_name_plural = _("lost reasons")
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        return _label(self)
 
 
 class Deal(OwnedModel, SearchableModel):
