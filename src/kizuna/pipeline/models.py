@@ -33,6 +33,13 @@ class ActivityKind(models.TextChoices):
     MEETING = "meeting", _("Meeting")
     WEB_MEETING = "web_meeting", _("Web meeting")
     NOTE = "note", _("Note")
+    # The customer's own actions, recorded by marketing tools or by hand: the facts lead-stage
+    # entry criteria and intent signals are written over.
+    EMAIL_CLICK = "email_click", _("Clicked a mail")
+    FORM = "form", _("Sent a form")
+    MATERIAL_REQUEST = "material_request", _("Requested material")
+    EVENT = "event", _("Attended an event")
+    WEB_VISIT = "web_visit", _("Visited the website")
 
 
 class OutcomeCode(models.TextChoices):
@@ -68,6 +75,11 @@ class Activity(OwnedModel):
                                           related_name="+", verbose_name=_("participants"))
     deal = models.ForeignKey("pipeline.Deal", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="activities", verbose_name=_("deal"))
+    product = models.ForeignKey("commerce.Product", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+",
+                                verbose_name=_("product of interest"),
+                                help_text=_("The product the activity was about, e.g. the "
+                                            "material requested"))
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
