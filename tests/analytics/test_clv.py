@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, optimize
 from scipy.special import betaln, hyp2f1
 
@@ -25,7 +27,9 @@ from kizuna.analytics.clv import (
     GammaGammaFitter,
     ParetoNBDFitter,
     _bgnbd_log_likelihood,
+    _bgnbd_summed,
     _gamma_gamma_log_likelihood,
+    _gamma_gamma_summed,
     _pareto_log_a0,
 )
 from kizuna.analytics.summary import summary_from_transactions
@@ -389,6 +393,45 @@ def test_gamma_gamma_gradient_matches_finite_differences(params, rng):
     _, grad = _gamma_gamma_log_likelihood(np.array(params), x, m, gradient=True)
     numeric = optimize.approx_fprime(np.array(params), total, 1e-7)
     np.testing.assert_allclose(grad.sum(axis=1), numeric, rtol=1e-4, atol=1e-3)
+
+
+@settings(max_examples=60)
+@given(
+    params=st.tuples(*[st.floats(0.05, 20.0) for _ in range(4)]),
+    seed=st.integers(0, 2**32 - 1),
+    whole_days=st.booleans(),
+)
+def test_bgnbd_summed_equals_the_weighted_per_customer_total(params, seed, whole_days):
+    """The fit's prepared objective (distinct x, T and t_x; non-buyers summed per T) is the
+    same number as the weighted sum of the per-customer likelihood, and so is its gradient."""
+    rng = np.random.default_rng(seed)
+    n = 200
+    x = rng.integers(0, 8, n).astype(float)
+    T = rng.integers(1, 60, n).astype(float) if whole_days else rng.uniform(0.5, 60, n)
+    t_x = np.where(x > 0, np.floor(rng.uniform(0, 1, n) * T) if whole_days
+                   else rng.uniform(0, 1, n) * T, 0.0)
+    w = rng.integers(1, 4, n).astype(float)
+    p = np.array(params)
+    ll, grad = _bgnbd_log_likelihood(p, x, t_x, T, gradient=True)
+    value, gradient = _bgnbd_summed(x, t_x, T, w)(p)
+    assert value == pytest.approx(w @ ll, rel=1e-10, abs=1e-8)
+    np.testing.assert_allclose(gradient, grad @ w, rtol=1e-9, atol=1e-8)
+
+
+@settings(max_examples=60)
+@given(params=st.tuples(*[st.floats(0.05, 20.0) for _ in range(3)]),
+       seed=st.integers(0, 2**32 - 1))
+def test_gamma_gamma_summed_equals_the_weighted_per_customer_total(params, seed):
+    rng = np.random.default_rng(seed)
+    n = 200
+    x = rng.integers(1, 8, n).astype(float)
+    m = rng.gamma(2.0, 1.0, n)
+    w = rng.integers(1, 4, n).astype(float)
+    p = np.array(params)
+    ll, grad = _gamma_gamma_log_likelihood(p, x, m, gradient=True)
+    value, gradient = _gamma_gamma_summed(x, m, w)(p)
+    assert value == pytest.approx(w @ ll, rel=1e-10, abs=1e-8)
+    np.testing.assert_allclose(gradient, grad @ w, rtol=1e-9, atol=1e-8)
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ import kizuna.analytics
 
 PACKAGE_DIR = Path(kizuna.analytics.__file__).parent
 # Third-party packages the analytics engine may use (ARCHITECTURE.md, "analytics" row).
-ALLOWED_THIRD_PARTY = {"numpy", "scipy", "sklearn", "ibis", "duckdb", "polars", "pyarrow"}
+# threadpoolctl: fits limit BLAS to one thread (kizuna.analytics._base.minimize_log_params).
+ALLOWED_THIRD_PARTY = {"numpy", "scipy", "sklearn", "threadpoolctl", "ibis", "duckdb", "polars",
+                       "pyarrow"}
 
 
 def _imported_modules(path: Path) -> set[str]:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
+from threadpoolctl import threadpool_limits
 
 FloatArray = NDArray[np.float64]
 
@@ -98,6 +99,8 @@ def check_weights(weights: ArrayLike | None, n: int) -> FloatArray:
 # 22,000 or below 1/22,000). Fitted values on real data lie well within that of one, because
 # callers rescale time and money first.
 _EXTREME_LOG_PARAM = 10.0
+# L-BFGS-B runs at most this many times, each from where the last one stopped.
+_RESTARTS = 3
 
 
 def minimize_log_params(
@@ -120,20 +123,45 @@ def minimize_log_params(
     the edge of the parameter space (e.g. nobody has dropped out yet) and the numbers would
     describe the optimiser, not the customers.
     """
+    # One BLAS thread: the objectives' dot products are memory-bound, and OpenBLAS' spinning
+    # worker threads slow a fit several times over on a busy machine (seen: 5 s instead of
+    # 0.9 s for BG/NBD on 200,000 customers with the two cores shared).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _minimize_log_params(objective, names, model, gradient=gradient)
+
+
+def _minimize_log_params(
+    objective: Callable[[FloatArray], Any],
+    names: tuple[str, ...],
+    model: str,
+    *,
+    gradient: bool,
+) -> optimize.OptimizeResult:
     n_params = len(names)
     bounds = [(-30.0, 30.0)] * n_params
     if gradient:
-        result = optimize.minimize(
-            objective,
-            x0=np.zeros(n_params),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": 10_000, "ftol": 1e-14, "gtol": 1e-9},
-        )
+        start = np.zeros(n_params)
+        # L-BFGS-B also stops when the objective's relative change falls below ``ftol`` while
+        # the gradient is still large: on a long flat ridge (a parameter running off to
+        # infinity) that is a stall, not an optimum. A restart from there forgets the curvature
+        # memory that caused it; a few are enough to tell an optimum from a ridge.
+        for _ in range(_RESTARTS):
+            result = optimize.minimize(
+                objective,
+                x0=start,
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
+                options={"maxiter": 10_000, "ftol": 1e-14, "gtol": 1e-9},
+            )
+            small_gradient = float(np.max(np.abs(result.jac))) < 1e-6
+            if small_gradient or not np.all(np.isfinite(result.x)) \
+                    or np.array_equal(result.x, start):
+                break
+            start = result.x
         # Near the optimum the line search can stop "abnormally" because the objective no
         # longer changes in its last bits; with a vanishing gradient that is convergence.
-        converged = result.success or float(np.max(np.abs(result.jac))) < 1e-6
+        converged = result.success or small_gradient
     else:
         result = optimize.minimize(
             objective,
