@@ -31,6 +31,8 @@ from kizuna.analytics.clv import (
     _gamma_gamma_log_likelihood,
     _gamma_gamma_summed,
     _pareto_log_a0,
+    _pareto_log_terms,
+    _pareto_summed,
 )
 from kizuna.analytics.summary import summary_from_transactions
 
@@ -416,6 +418,23 @@ def test_bgnbd_summed_equals_the_weighted_per_customer_total(params, seed, whole
     value, gradient = _bgnbd_summed(x, t_x, T, w)(p)
     assert value == pytest.approx(w @ ll, rel=1e-10, abs=1e-8)
     np.testing.assert_allclose(gradient, grad @ w, rtol=1e-9, atol=1e-8)
+
+
+@settings(max_examples=40)
+@given(params=st.tuples(*[st.floats(0.1, 20.0) for _ in range(4)]),
+       seed=st.integers(0, 2**32 - 1))
+def test_pareto_summed_equals_the_weighted_per_customer_total(params, seed):
+    """2F1 once per distinct (x, τ) pair gives the same total as once per customer."""
+    rng = np.random.default_rng(seed)
+    n = 200
+    x = rng.integers(0, 8, n).astype(float)
+    T = rng.integers(1, 60, n).astype(float)
+    t_x = np.where(x > 0, np.floor(rng.uniform(0, 1, n) * T), 0.0)
+    w = rng.integers(1, 4, n).astype(float)
+    p = np.array(params)
+    common, alive, dropped = _pareto_log_terms(p, x, t_x, T)
+    expected = w @ (common + np.logaddexp(alive, dropped))
+    assert _pareto_summed(x, t_x, T, w)(p) == pytest.approx(expected, rel=1e-10)
 
 
 @settings(max_examples=60)

@@ -113,8 +113,9 @@ def minimize_log_params(
     """Minimise ``objective`` over the log of the parameters ``names``, starting from all ones.
 
     With ``gradient`` the objective returns ``(value, gradient)`` and L-BFGS-B is used; without,
-    it returns the value only and Nelder-Mead is used (for likelihoods whose derivatives involve
-    derivatives of hypergeometric functions in their parameters).
+    it returns the value only (for likelihoods whose derivatives involve derivatives of
+    hypergeometric functions in their parameters) and L-BFGS-B runs on forward differences,
+    falling back to Nelder-Mead.
 
     Working on log-parameters keeps every parameter positive without constraints and makes the
     problem better scaled. The box (``exp(±30)``) only keeps ``exp`` from overflowing while the
@@ -163,13 +164,28 @@ def _minimize_log_params(
         # longer changes in its last bits; with a vanishing gradient that is convergence.
         converged = result.success or small_gradient
     else:
+        # Without derivatives: L-BFGS-B on forward differences first (5 evaluations an
+        # iteration, a few dozen iterations), Nelder-Mead where that fails (an objective that
+        # is infinite in places, where differences are meaningless) — Nelder-Mead alone
+        # needs about a thousand evaluations.
+        start = np.zeros(n_params)
         result = optimize.minimize(
             objective,
-            x0=np.zeros(n_params),
-            method="Nelder-Mead",
+            x0=start,
+            jac="2-point",
+            method="L-BFGS-B",
             bounds=bounds,
-            options={"maxiter": 20_000, "xatol": 1e-9, "fatol": 1e-12, "adaptive": True},
+            options={"maxiter": 10_000, "ftol": 1e-13, "gtol": 1e-8},
         )
+        if not (result.success and np.all(np.isfinite(result.x))
+                and np.isfinite(result.fun)):
+            result = optimize.minimize(
+                objective,
+                x0=start,
+                method="Nelder-Mead",
+                bounds=bounds,
+                options={"maxiter": 20_000, "xatol": 1e-9, "fatol": 1e-12, "adaptive": True},
+            )
         converged = bool(result.success)
     if not np.all(np.isfinite(result.x)):
         raise ConvergenceError(f"{model} fit did not converge ({result.message})")

@@ -17,9 +17,9 @@ package and the published CDNOW estimates (tests/analytics/test_clv.py), but the
 (docs/decisions/0101-clv-estimation.md).
 
 Parameters are fitted by maximum likelihood over log-parameters (analytic gradients for BG/NBD and
-Gamma-Gamma, Nelder-Mead for Pareto/NBD); the likelihoods are computed in log-space throughout
-because the per-customer terms involve powers such as ``(alpha + T) ** (r + x)`` that overflow a
-float for heavy buyers.
+Gamma-Gamma, forward differences for Pareto/NBD); the likelihoods are computed in log-space
+throughout because the per-customer terms involve powers such as ``(alpha + T) ** (r + x)`` that
+overflow a float for heavy buyers.
 """
 
 from __future__ import annotations
@@ -92,6 +92,20 @@ def _distinct(x: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
     """
     values, inverse = np.unique(x, return_inverse=True)
     return values, inverse.reshape(-1)
+
+
+def _distinct_pairs(
+    a: FloatArray, b: FloatArray
+) -> tuple[FloatArray, FloatArray, NDArray[np.intp]]:
+    """(distinct a, distinct b, index of each entry's pair) of the pairs (a[i], b[i]), by one
+    lexsort (``np.unique(axis=0)`` sorts a void view and is about 30 times slower)."""
+    order = np.lexsort((b, a))
+    a_sorted, b_sorted = a[order], b[order]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (a_sorted[1:] != a_sorted[:-1]) | (b_sorted[1:] != b_sorted[:-1])
+    inverse = np.empty(len(order), dtype=np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return a_sorted[new], b_sorted[new], inverse
 
 
 def _per_x(
@@ -299,13 +313,8 @@ def _bgnbd_cumulative_per_customer(
     """
     if x.ndim != 1 or x.size < 1024 or (t.ndim > 0 and t.shape[-1] != 1):
         return _bgnbd_cumulative(t, alpha + age, x, r, a, b)
-    order = np.lexsort((age, x))
-    x_sorted, age_sorted = x[order], age[order]
-    new = np.ones(len(order), dtype=bool)
-    new[1:] = (x_sorted[1:] != x_sorted[:-1]) | (age_sorted[1:] != age_sorted[:-1])
-    inverse = np.empty(len(order), dtype=np.intp)
-    inverse[order] = np.cumsum(new) - 1
-    distinct = _bgnbd_cumulative(t, alpha + age_sorted[new], x_sorted[new], r, a, b)
+    x_distinct, age_distinct, inverse = _distinct_pairs(x, age)
+    distinct = _bgnbd_cumulative(t, alpha + age_distinct, x_distinct, r, a, b)
     return distinct[..., inverse]
 
 
@@ -439,8 +448,14 @@ class BetaGeoFitter(Estimator):
 
 def _log1mexp(d: FloatArray) -> FloatArray:
     """log(1 - exp(d)) for d <= 0, accurate at both ends (Mächler 2012: switch at -log 2)."""
+    d = np.asarray(d, dtype=np.float64)
+    out = np.empty_like(d)
+    near = d > -np.log(2.0)
+    far = ~near
     with np.errstate(divide="ignore"):  # d == 0 gives -inf on purpose (an empty interval)
-        return np.where(d > -np.log(2.0), np.log(-np.expm1(d)), np.log1p(-np.exp(d)))
+        out[near] = np.log(-np.expm1(d[near]))
+    out[far] = np.log1p(-np.exp(d[far]))
+    return out
 
 
 def _pareto_log_a0(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
@@ -452,6 +467,13 @@ def _pareto_log_a0(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatA
     logs (the power under- or overflows for heavy buyers) and the difference is formed with
     log1mexp, which stays accurate when t_x is close to T and the two terms nearly cancel.
     """
+    at_last_purchase = _pareto_log_term(params, x, t_x)
+    return at_last_purchase + _log1mexp(_pareto_log_term(params, x, T) - at_last_purchase)
+
+
+def _pareto_log_term(params: FloatArray, x: FloatArray, tau: FloatArray) -> FloatArray:
+    """log of 2F1(r+s+x, b'; r+s+x+1; |α-β|/(max(α,β)+τ)) / (max(α,β)+τ)^(r+s+x): the A0
+    integral from τ to infinity, up to a factor that cancels in :func:`_pareto_log_a0`."""
     r, alpha, s, beta = map(float, params)
     k = r + s + x
     # The series converges for |z| < 1; picking the larger of α, β as the base keeps z in [0, 1).
@@ -460,12 +482,45 @@ def _pareto_log_a0(params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatA
         base, b_arg, gap = alpha, s + 1.0, alpha - beta
     else:
         base, b_arg, gap = beta, r + x, beta - alpha
+    return np.log(hyp2f1(k, b_arg, k + 1.0, gap / (base + tau))) - k * np.log(base + tau)
 
-    def log_term(tau: FloatArray) -> FloatArray:
-        return np.log(hyp2f1(k, b_arg, k + 1.0, gap / (base + tau))) - k * np.log(base + tau)
 
-    at_last_purchase = log_term(t_x)
-    return at_last_purchase + _log1mexp(log_term(T) - at_last_purchase)
+def _pareto_summed(
+    x: FloatArray, t_x: FloatArray, T: FloatArray, w: FloatArray
+) -> Callable[[FloatArray], float]:
+    """The weighted total Pareto/NBD log-likelihood as a function of the parameters, for one
+    data set (what a fit evaluates a few hundred times).
+
+    A0 is a difference of one function of (x, τ) at τ = t_x and τ = T, and customers share
+    those pairs (whole days: for 100,000 customers about 23,000 pairs against 200,000
+    evaluations one per customer), so 2F1 is evaluated once per distinct pair and gathered.
+    """
+    pair_x, pair_tau, inverse = _distinct_pairs(np.concatenate([x, x]),
+                                                np.concatenate([t_x, T]))
+    at_tx, at_T = inverse[: len(x)], inverse[len(x):]
+    xs, x_index = _distinct(x)
+    weight_x = np.bincount(x_index, weights=w, minlength=len(xs))
+    total = float(w.sum())
+
+    ts, t_index = np.unique(T, return_inverse=True)
+    t_index = t_index.reshape(-1)
+
+    def summed(params: FloatArray) -> float:
+        r, alpha, s, beta = params
+        term = _pareto_log_term(params, pair_x, pair_tau)
+        at_last_purchase = term[at_tx]
+        log_a0 = at_last_purchase + _log1mexp(term[at_T] - at_last_purchase)
+        log_dropped = (np.log(s) - np.log(r + s + xs))[x_index] + log_a0
+        log_alive = (-s * np.log(beta + ts) - r * np.log(alpha + ts))[t_index] \
+            - x * np.log(alpha + ts)[t_index]
+        common = weight_x @ gammaln(r + xs) + total * (r * np.log(alpha) + s * np.log(beta)
+                                                       - gammaln(r))
+        # logaddexp(alive, dropped) from one exp(-|difference|)
+        larger = np.maximum(log_alive, log_dropped)
+        smaller = np.minimum(log_alive, log_dropped)
+        return float(common + w @ (larger + np.log1p(np.exp(smaller - larger))))
+
+    return summed
 
 
 def _pareto_log_terms(
@@ -529,15 +584,16 @@ class ParetoNBDFitter(Estimator):
         scale = 1.0 / age.max()
         t_x_scaled, age_scaled = t_x * scale, age * scale
         total_weight = w.sum()
+        summed = _pareto_summed(x, t_x_scaled, age_scaled, w)
 
         def objective(log_params: FloatArray) -> float:
             params = np.exp(log_params)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                common, alive, dropped = _pareto_log_terms(params, x, t_x_scaled, age_scaled)
-                ll = common + np.logaddexp(alive, dropped)
-            value = -(w @ ll) / total_weight + penalizer * np.sum(params**2)
-            # Where scipy's 2F1 fails (inf/NaN, for large s and z near 1) tell the simplex
-            # "worse" rather than feeding it NaN, which it cannot order.
+                ll = summed(params)
+            value = -ll / total_weight + penalizer * np.sum(params**2)
+            # Where scipy's 2F1 fails (inf/NaN, for large s and z near 1) tell the search
+            # "worse" rather than feeding it NaN, which it cannot order (the difference
+            # quotients then fail too, and minimize_log_params falls back to Nelder-Mead).
             return float(value) if np.isfinite(value) else np.inf
 
         result = minimize_log_params(
@@ -546,8 +602,7 @@ class ParetoNBDFitter(Estimator):
         r, alpha, s, beta = np.exp(result.x)
         params = np.array([r, alpha / scale, s, beta / scale])
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            common, alive, dropped = _pareto_log_terms(params, x, t_x, age)
-            log_likelihood = float(w @ (common + np.logaddexp(alive, dropped)))
+            log_likelihood = _pareto_summed(x, t_x, age, w)(params)
         if not np.isfinite(log_likelihood):
             raise ConvergenceError(
                 "Pareto/NBD likelihood cannot be evaluated at the fitted parameters "
