@@ -13,11 +13,11 @@
     });
   }
 
-  function plot(id, title, traces, periods, window, ySuffix) {
+  function plot(id, title, traces, periods, judged, ySuffix) {
     var holder = document.getElementById(id);
     if (!holder) return;
     traces.forEach(function (t) { t.x = periods; });
-    var first = periods[Math.max(periods.length - window, 0)];
+    var first = periods[Math.max(periods.length - judged, 0)];
     var layout = {
       title: { text: title, font: { size: 14 } },
       margin: { l: 48, r: 8, t: 36, b: 48 }, height: 300, font: { size: 12 },
