@@ -28,6 +28,7 @@ from kizuna.analytics.clv import (
     ParetoNBDFitter,
     _bgnbd_log_likelihood,
     _bgnbd_summed,
+    _distinct_pairs,
     _gamma_gamma_log_likelihood,
     _gamma_gamma_summed,
     _pareto_log_a0,
@@ -418,6 +419,21 @@ def test_bgnbd_summed_equals_the_weighted_per_customer_total(params, seed, whole
     value, gradient = _bgnbd_summed(x, t_x, T, w)(p)
     assert value == pytest.approx(w @ ll, rel=1e-10, abs=1e-8)
     np.testing.assert_allclose(gradient, grad @ w, rtol=1e-9, atol=1e-8)
+
+
+@given(
+    pairs=st.lists(st.tuples(st.integers(0, 50), st.integers(0, 800)), min_size=1, max_size=60),
+    fraction=st.booleans(),
+)
+def test_distinct_pairs_reconstruct_every_pair(pairs, fraction):
+    """Whole numbers take the packed-key path, others the lexsort path; both give the distinct
+    pairs in (a, b) order and an index that gives every input pair back."""
+    a = np.array([p[0] for p in pairs], dtype=float)
+    b = np.array([p[1] for p in pairs], dtype=float) + (0.5 if fraction else 0.0)
+    distinct_a, distinct_b, inverse = _distinct_pairs(a, b)
+    np.testing.assert_array_equal(distinct_a[inverse], a)
+    np.testing.assert_array_equal(distinct_b[inverse], b)
+    assert sorted(set(zip(a, b, strict=True))) == list(zip(distinct_a, distinct_b, strict=True))
 
 
 @settings(max_examples=40)
